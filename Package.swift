@@ -1,0 +1,124 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "vigil",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "vigil", targets: ["vigil"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.1.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.0"),
+    ],
+    targets: [
+        // SQLite's C API plus the macros Swift cannot import (SQLITE_TRANSIENT).
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        // Event model, canonical JSON, filter language. No I/O.
+        .target(name: "VigilCore", swiftSettings: swiftSettings),
+        // Syslog headers, SourceParser plugins.
+        .target(name: "VigilParsers", dependencies: ["VigilCore"], swiftSettings: swiftSettings),
+        // NIO listeners and frame decoders.
+        .target(
+            name: "VigilIngest",
+            dependencies: [
+                "VigilCore", "VigilParsers",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Hash chain, bounded queue, routing, fan-out to sinks.
+        .target(
+            name: "VigilPipeline",
+            dependencies: [
+                "VigilCore", "VigilParsers",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Partitioned SQLite store; filter AST -> parameterised SQL.
+        .target(
+            name: "VigilStore",
+            dependencies: [
+                "VigilCore", "CSQLite",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Hummingbird: API, tail, /metrics, /healthz.
+        .target(
+            name: "VigilHTTP",
+            dependencies: [
+                "VigilCore", "VigilStore", "VigilPipeline",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Config loading and wiring: makeServer(configuration:) -> ServiceGroup.
+        .target(
+            name: "VigilServer",
+            dependencies: [
+                "VigilCore", "VigilParsers", "VigilIngest", "VigilPipeline", "VigilStore", "VigilHTTP",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "VigilCLI",
+            dependencies: [
+                "VigilCore", "VigilParsers", "VigilServer", "VigilStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "vigil", dependencies: ["VigilCLI"], swiftSettings: swiftSettings),
+
+        .target(name: "VigilTestSupport", dependencies: ["VigilCore"], path: "Tests/VigilTestSupport",
+                swiftSettings: swiftSettings),
+        .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore", "VigilTestSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "VigilParsersTests", dependencies: ["VigilParsers", "VigilTestSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(
+            name: "VigilIngestTests",
+            dependencies: [
+                "VigilIngest", "VigilTestSupport",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "VigilStoreTests", dependencies: ["VigilStore", "VigilPipeline", "VigilTestSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(
+            name: "VigilIntegrationTests",
+            dependencies: ["VigilServer", "VigilCLI", "VigilTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

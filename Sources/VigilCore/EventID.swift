@@ -1,0 +1,86 @@
+/// A ULID: 48 bits of milliseconds since the epoch and 80 random bits, written as 26 Crockford
+/// base-32 characters. Ids sort by time; within one generator they also sort by creation order.
+public struct EventID: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var high: UInt64  // 48-bit time << 16 | 16 random bits
+    public var low: UInt64  // 64 random bits
+
+    public init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
+    public var milliseconds: UInt64 { high >> 16 }
+
+    public static func < (lhs: EventID, rhs: EventID) -> Bool { (lhs.high, lhs.low) < (rhs.high, rhs.low) }
+
+    private static let alphabet: [UInt8] = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
+
+    public var description: String {
+        var out = [UInt8](repeating: 0, count: 26)
+        // 128 bits as 26 groups of 5 bits, the first group holding the top 3 bits.
+        for i in 0..<26 {
+            let shift = 125 - i * 5  // bit position of this group's lowest bit, counted from the right
+            let value: UInt64
+            if shift >= 64 {
+                value = (high >> UInt64(shift - 64)) & 0x1F
+            } else if shift > 59 {
+                // straddles the two words
+                let fromHigh = high << UInt64(64 - shift) & 0x1F
+                value = fromHigh | (low >> UInt64(shift))
+            } else {
+                value = (low >> UInt64(shift)) & 0x1F
+            }
+            out[i] = EventID.alphabet[Int(value & 0x1F)]
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public init?(_ text: some StringProtocol) {
+        let utf8 = Array(text.utf8)
+        guard utf8.count == 26 else { return nil }
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        for (i, byte) in utf8.enumerated() {
+            guard let v = EventID.decode(byte) else { return nil }
+            if i == 0 && v > 7 { return nil }
+            // shift the 128-bit (high, low) left by 5 and add v
+            high = high << 5 | low >> 59
+            low = low << 5 | UInt64(v)
+        }
+        self.init(high: high, low: low)
+    }
+
+    private static func decode(_ byte: UInt8) -> UInt8? {
+        var b = byte
+        if b >= 0x61 && b <= 0x7A { b -= 0x20 }
+        switch b {
+        case UInt8(ascii: "O"): return 0
+        case UInt8(ascii: "I"), UInt8(ascii: "L"): return 1
+        default:
+            guard let index = alphabet.firstIndex(of: b) else { return nil }
+            return UInt8(index)
+        }
+    }
+}
+
+/// Makes ULIDs that increase strictly, even when several are made in one millisecond.
+public struct EventIDGenerator: Sendable {
+    private var lastHigh: UInt64 = 0
+    private var lastLow: UInt64 = 0
+    private var rng = SystemRandomNumberGenerator()
+
+    public init() {}
+
+    public mutating func next(at time: Timestamp) -> EventID {
+        let ms = UInt64(max(0, time.microseconds / 1000)) & 0xFFFF_FFFF_FFFF
+        if ms <= lastHigh >> 16 && lastHigh != 0 {
+            // Same (or earlier) millisecond: increment the previous id to keep order.
+            lastLow &+= 1
+            if lastLow == 0 { lastHigh &+= 1 }
+        } else {
+            lastHigh = ms << 16 | UInt64(rng.next() as UInt16)
+            lastLow = rng.next()
+        }
+        return EventID(high: lastHigh, low: lastLow)
+    }
+}

@@ -1,0 +1,204 @@
+/// An instant in UTC with microsecond precision, counted from the Unix epoch.
+public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var microseconds: Int64
+
+    public init(microseconds: Int64) { self.microseconds = microseconds }
+
+    public init(seconds: Double) { self.microseconds = Int64((seconds * 1_000_000).rounded()) }
+
+    public var seconds: Double { Double(microseconds) / 1_000_000 }
+
+    public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.microseconds < rhs.microseconds }
+
+    public func adding(microseconds delta: Int64) -> Timestamp { Timestamp(microseconds: microseconds + delta) }
+
+    /// RFC 3339 in UTC with six fractional digits: `2026-11-22T05:03:26.123456Z`.
+    public var description: String { rfc3339 }
+
+    public var rfc3339: String {
+        var seconds = microseconds / 1_000_000
+        var micros = microseconds % 1_000_000
+        if micros < 0 {
+            micros += 1_000_000
+            seconds -= 1
+        }
+        var days = seconds / 86_400
+        var secondOfDay = seconds % 86_400
+        if secondOfDay < 0 {
+            secondOfDay += 86_400
+            days -= 1
+        }
+        let civil = CivilDate(daysSinceEpoch: days)
+        var out = [UInt8]()
+        out.reserveCapacity(27)
+        func digits(_ value: Int64, _ width: Int) {
+            var buffer = [UInt8](repeating: 0x30, count: width)
+            var v = value
+            for i in stride(from: width - 1, through: 0, by: -1) {
+                buffer[i] = UInt8(0x30 + v % 10)
+                v /= 10
+            }
+            out.append(contentsOf: buffer)
+        }
+        if civil.year < 0 || civil.year > 9999 {
+            out.append(contentsOf: String(civil.year).utf8)
+        } else {
+            digits(civil.year, 4)
+        }
+        out.append(UInt8(ascii: "-"))
+        digits(civil.month, 2)
+        out.append(UInt8(ascii: "-"))
+        digits(civil.day, 2)
+        out.append(UInt8(ascii: "T"))
+        digits(secondOfDay / 3600, 2)
+        out.append(UInt8(ascii: ":"))
+        digits(secondOfDay / 60 % 60, 2)
+        out.append(UInt8(ascii: ":"))
+        digits(secondOfDay % 60, 2)
+        out.append(UInt8(ascii: "."))
+        digits(micros, 6)
+        out.append(UInt8(ascii: "Z"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Builds an instant from calendar fields read in a zone `offsetSeconds` east of UTC.
+    public init?(
+        year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int,
+        microsecond: Int = 0, offsetSeconds: Int = 0
+    ) {
+        guard (1...12).contains(month), (1...31).contains(day), (0...23).contains(hour), (0...59).contains(minute),
+            (0...60).contains(second), day <= CivilDate.daysIn(month: month, year: year)
+        else { return nil }
+        let days = CivilDate(year: Int64(year), month: Int64(month), day: Int64(day)).daysSinceEpoch
+        let secs = days * 86_400 + Int64(hour * 3600 + minute * 60 + min(second, 59)) - Int64(offsetSeconds)
+        self.microseconds = secs * 1_000_000 + Int64(microsecond)
+    }
+
+    /// Parses RFC 3339 / ISO 8601 date-times: `2003-10-11T22:14:15.003Z`, `...+02:00`, a space instead of
+    /// `T`, any number of fractional digits (kept to microseconds). Without a zone, `defaultOffset` applies.
+    public static func parse(_ text: Substring, defaultOffset: Int? = 0) -> Timestamp? {
+        var scanner = DigitScanner(Array(text.utf8))
+        return scanner.parseDateTime(defaultOffset: defaultOffset, requireEnd: true)
+    }
+
+    public static func parse(_ text: String, defaultOffset: Int? = 0) -> Timestamp? {
+        parse(Substring(text), defaultOffset: defaultOffset)
+    }
+}
+
+/// A proleptic Gregorian date (H. Hinnant's days-from-civil algorithms).
+public struct CivilDate: Sendable, Hashable {
+    public var year: Int64
+    public var month: Int64
+    public var day: Int64
+
+    public init(year: Int64, month: Int64, day: Int64) {
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    public init(daysSinceEpoch z0: Int64) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        self.year = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        self.month = m
+        self.day = d
+    }
+
+    public var daysSinceEpoch: Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    public static func isLeap(_ year: Int) -> Bool { year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) }
+
+    public static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return isLeap(year) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+}
+
+/// Reads fixed-width numbers out of ASCII bytes; used by the timestamp parsers.
+public struct DigitScanner {
+    public let bytes: [UInt8]
+    public var index = 0
+
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    public var atEnd: Bool { index >= bytes.count }
+    public var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
+
+    public mutating func digits(_ count: Int) -> Int? {
+        guard bytes.count - index >= count else { return nil }
+        var value = 0
+        for i in 0..<count {
+            let b = bytes[index + i]
+            guard b >= 0x30 && b <= 0x39 else { return nil }
+            value = value * 10 + Int(b - 0x30)
+        }
+        index += count
+        return value
+    }
+
+    public mutating func expect(_ byte: UInt8) -> Bool {
+        guard peek == byte else { return false }
+        index += 1
+        return true
+    }
+
+    /// `YYYY-MM-DD[T ]hh:mm:ss[.f+][Z|±hh:mm|±hhmm]`
+    public mutating func parseDateTime(defaultOffset: Int?, requireEnd: Bool) -> Timestamp? {
+        guard let year = digits(4), expect(UInt8(ascii: "-")), let month = digits(2), expect(UInt8(ascii: "-")),
+            let day = digits(2)
+        else { return nil }
+        guard expect(UInt8(ascii: "T")) || expect(UInt8(ascii: "t")) || expect(UInt8(ascii: " ")) else { return nil }
+        guard let hour = digits(2), expect(UInt8(ascii: ":")), let minute = digits(2), expect(UInt8(ascii: ":")),
+            let second = digits(2)
+        else { return nil }
+        var micros = 0
+        if expect(UInt8(ascii: ".")) || expect(UInt8(ascii: ",")) {
+            var place = 100_000
+            var any = false
+            while let b = peek, b >= 0x30 && b <= 0x39 {
+                micros += Int(b - 0x30) * place
+                place /= 10
+                index += 1
+                any = true
+            }
+            guard any else { return nil }
+        }
+        var offset: Int
+        if expect(UInt8(ascii: "Z")) || expect(UInt8(ascii: "z")) {
+            offset = 0
+        } else if let sign = peek, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") {
+            index += 1
+            guard let oh = digits(2), oh <= 23 else { return nil }
+            _ = expect(UInt8(ascii: ":"))
+            guard let om = digits(2), om <= 59 else { return nil }
+            offset = (oh * 3600 + om * 60) * (sign == UInt8(ascii: "-") ? -1 : 1)
+        } else if let defaultOffset {
+            offset = defaultOffset
+        } else {
+            return nil
+        }
+        if requireEnd && !atEnd { return nil }
+        return Timestamp(
+            year: year, month: month, day: day, hour: hour, minute: minute, second: second,
+            microsecond: micros, offsetSeconds: offset)
+    }
+}
