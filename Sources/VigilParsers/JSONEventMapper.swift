@@ -1,0 +1,125 @@
+import Foundation
+import VigilCore
+
+/// Maps one JSON object onto an event for ``JSONSourceParser``; tracks which members it used so the
+/// rest can go to `attrs`.
+struct JSONEventMapper {
+    let members: [String: JSONValue]
+    let aliases: [JSONEventField: [String]]
+    let timeZone: TimeZone
+    private(set) var consumed: Set<String> = []
+
+    init(members: [String: JSONValue], aliases: [JSONEventField: [String]], timeZone: TimeZone) {
+        self.members = members
+        self.aliases = aliases
+        self.timeZone = timeZone
+    }
+
+    /// The first alias of `field` whose value `convert` accepts; marks that member used.
+    mutating func take<T>(_ field: JSONEventField, _ convert: (JSONValue) -> T?) -> T? {
+        for name in aliases[field] ?? [] where !consumed.contains(name) {
+            guard let value = members[name], value != .null, let result = convert(value) else { continue }
+            consumed.insert(name)
+            return result
+        }
+        return nil
+    }
+
+    mutating func fill(_ event: inout AuditEvent) {
+        event.actor = take(.actor, Self.text)
+        event.actorID = take(.actorID, Self.text)
+        event.actorRole = take(.actorRole, Self.text)
+        event.actorType = take(.actorType, Self.text)
+        event.impersonator = take(.impersonator, Self.text)
+        event.session = take(.session, Self.text)
+        event.action = take(.action, Self.text) ?? event.action
+        event.category = take(.category, Self.text)
+        event.entityType = take(.entityType, Self.string)
+        event.entityID = take(.entityID, Self.text)
+        event.entityName = take(.entityName, Self.text)
+        event.outcome = take(.outcome, Self.outcome)
+        event.severity = take(.severity, Self.severity)
+        event.ip = take(.ip, Self.string)
+        event.userAgent = take(.userAgent, Self.string)
+        event.method = take(.method, Self.string)
+        event.url = take(.url, Self.string)
+        event.status = take(.status) { value in value.intValue.flatMap { $0 >= 0 && $0 < 100_000 ? Int($0) : nil } }
+        event.bytes = take(.bytes) { value in value.intValue.flatMap { $0 >= 0 ? $0 : nil } }
+        event.durationMS = take(.durationMS) { $0.numberValue }
+        if event.durationMS == nil, !consumed.contains("duration"), let seconds = members["duration"]?.numberValue {
+            consumed.insert("duration")
+            event.durationMS = seconds * 1000
+        }
+        event.message = take(.message, Self.string)
+        let zone = timeZone
+        if let time = take(.time, { Self.time($0, zone: zone) }) { event.time = time }
+
+        if event.actor == nil, let (name, object) = takeObject(.actor) {
+            var nested = NestedObject(object)
+            event.actor = nested.text(["name", "username", "login", "email"])
+            event.actorID = event.actorID ?? nested.text(["id"])
+            event.actorRole = event.actorRole ?? nested.text(["role"])
+            event.actorType = event.actorType ?? nested.text(["type"])
+            nested.keepRest(as: name, in: &event)
+        }
+        if event.impersonator == nil, let (name, object) = takeObject(.impersonator) {
+            var nested = NestedObject(object)
+            event.impersonator = nested.text(["name", "username", "login", "email", "id"])
+            nested.keepRest(as: name, in: &event)
+        }
+        if event.entityType == nil && event.entityID == nil, let (name, object) = takeObject(.entityType) {
+            var nested = NestedObject(object)
+            event.entityType = nested.text(["type"])
+            event.entityID = nested.text(["id"])
+            event.entityName = event.entityName ?? nested.text(["name"])
+            nested.keepRest(as: name, in: &event)
+        }
+
+        if let changes = take(.changes, Self.changes) {
+            event.changes = changes
+        } else if let before = members["before"]?.objectValue, let after = members["after"]?.objectValue {
+            consumed.insert("before")
+            consumed.insert("after")
+            event.changes = Self.diff(before: before, after: after)
+        }
+
+        for (name, value) in members where !consumed.contains(name) {
+            event.attrs[name] = value
+        }
+    }
+
+    /// The first alias of `field` holding an object.
+    private mutating func takeObject(_ field: JSONEventField) -> (String, [String: JSONValue])? {
+        for name in aliases[field] ?? [] where !consumed.contains(name) {
+            guard let object = members[name]?.objectValue else { continue }
+            consumed.insert(name)
+            return (name, object)
+        }
+        return nil
+    }
+
+}
+
+/// A nested object (`user: {name, id}`) being taken apart; what no field used stays in `attrs`.
+private struct NestedObject {
+    let members: [String: JSONValue]
+    var used: Set<String> = []
+
+    init(_ members: [String: JSONValue]) { self.members = members }
+
+    /// The first of `keys` holding text.
+    mutating func text(_ keys: [String]) -> String? {
+        for key in keys {
+            if let value = members[key], let text = JSONEventMapper.text(value) {
+                used.insert(key)
+                return text
+            }
+        }
+        return nil
+    }
+
+    func keepRest(as name: String, in event: inout AuditEvent) {
+        let rest = members.filter { !used.contains($0.key) }
+        if !rest.isEmpty { event.attrs[name] = .object(rest) }
+    }
+}
