@@ -2,30 +2,50 @@
 ///
 /// Aliases are tried in order; the first member present (and not `null`, and of a usable type) wins,
 /// and only that member is consumed: the others stay in `attrs`.
-enum JSONEventField: String, CaseIterable, Sendable {
+enum JSONEventField: Int, CaseIterable, Sendable {
     case actor
-    case actorID = "actor_id"
-    case actorRole = "actor_role"
-    case actorType = "actor_type"
+    case actorID
+    case actorRole
+    case actorType
     case impersonator
     case session
     case action
     case category
-    case entityType = "entity_type"
-    case entityID = "entity_id"
-    case entityName = "entity_name"
+    case entityType
+    case entityID
+    case entityName
     case outcome
     case severity
     case ip
-    case userAgent = "user_agent"
+    case userAgent
     case method
     case url
     case status
-    case durationMS = "duration_ms"
+    case durationMS
     case bytes
     case message
     case time
     case changes
+
+    /// The field's JSON name, used in the `aliases` option.
+    var jsonName: String {
+        switch self {
+        case .actorID: return "actor_id"
+        case .actorRole: return "actor_role"
+        case .actorType: return "actor_type"
+        case .entityType: return "entity_type"
+        case .entityID: return "entity_id"
+        case .entityName: return "entity_name"
+        case .userAgent: return "user_agent"
+        case .durationMS: return "duration_ms"
+        default: return "\(self)"
+        }
+    }
+
+    init?(jsonName: String) {
+        guard let field = JSONEventField.allCases.first(where: { $0.jsonName == jsonName }) else { return nil }
+        self = field
+    }
 
     var defaultAliases: [String] {
         switch self {

@@ -4,22 +4,40 @@ import VigilCore
 /// Maps one JSON object onto an event for ``JSONSourceParser``; tracks which members it used so the
 /// rest can go to `attrs`.
 struct JSONEventMapper {
-    let members: [String: JSONValue]
-    let aliases: [JSONEventField: [String]]
-    let timeZone: TimeZone
-    private(set) var consumed: Set<String> = []
-
-    init(members: [String: JSONValue], aliases: [JSONEventField: [String]], timeZone: TimeZone) {
-        self.members = members
-        self.aliases = aliases
-        self.timeZone = timeZone
+    struct Candidate {
+        var rank: Int
+        var name: String
+        var value: JSONValue
     }
+
+    let members: [String: JSONValue]
+    let timeZone: TimeZone
+    /// Per field (by raw value), the members that may fill it, most preferred first.
+    private var candidates: [[Candidate]]
+    /// Names of members already mapped; a short list, cheaper than hashing every name again.
+    private var consumed: [String] = []
+
+    init(members: [String: JSONValue], aliases: JSONAliasTable, timeZone: TimeZone) {
+        self.members = members
+        self.timeZone = timeZone
+        var candidates = [[Candidate]](repeating: [], count: JSONEventField.allCases.count)
+        for (name, value) in members where value != .null {
+            guard let targets = aliases.targets[name] else { continue }
+            for target in targets {
+                candidates[target.field.rawValue].append(Candidate(rank: target.rank, name: name, value: value))
+            }
+        }
+        for i in candidates.indices where candidates[i].count > 1 { candidates[i].sort { $0.rank < $1.rank } }
+        self.candidates = candidates
+    }
+
+    private func isConsumed(_ name: String) -> Bool { consumed.contains(name) }
 
     /// The first alias of `field` whose value `convert` accepts; marks that member used.
     mutating func take<T>(_ field: JSONEventField, _ convert: (JSONValue) -> T?) -> T? {
-        for name in aliases[field] ?? [] where !consumed.contains(name) {
-            guard let value = members[name], value != .null, let result = convert(value) else { continue }
-            consumed.insert(name)
+        for candidate in candidates[field.rawValue] where !isConsumed(candidate.name) {
+            guard let result = convert(candidate.value) else { continue }
+            consumed.append(candidate.name)
             return result
         }
         return nil
@@ -46,8 +64,8 @@ struct JSONEventMapper {
         event.status = take(.status) { value in value.intValue.flatMap { $0 >= 0 && $0 < 100_000 ? Int($0) : nil } }
         event.bytes = take(.bytes) { value in value.intValue.flatMap { $0 >= 0 ? $0 : nil } }
         event.durationMS = take(.durationMS) { $0.numberValue }
-        if event.durationMS == nil, !consumed.contains("duration"), let seconds = members["duration"]?.numberValue {
-            consumed.insert("duration")
+        if event.durationMS == nil, !isConsumed("duration"), let seconds = members["duration"]?.numberValue {
+            consumed.append("duration")
             event.durationMS = seconds * 1000
         }
         event.message = take(.message, Self.string)
@@ -78,22 +96,22 @@ struct JSONEventMapper {
         if let changes = take(.changes, Self.changes) {
             event.changes = changes
         } else if let before = members["before"]?.objectValue, let after = members["after"]?.objectValue {
-            consumed.insert("before")
-            consumed.insert("after")
+            consumed.append("before")
+            consumed.append("after")
             event.changes = Self.diff(before: before, after: after)
         }
 
-        for (name, value) in members where !consumed.contains(name) {
+        for (name, value) in members where !isConsumed(name) {
             event.attrs[name] = value
         }
     }
 
     /// The first alias of `field` holding an object.
     private mutating func takeObject(_ field: JSONEventField) -> (String, [String: JSONValue])? {
-        for name in aliases[field] ?? [] where !consumed.contains(name) {
-            guard let object = members[name]?.objectValue else { continue }
-            consumed.insert(name)
-            return (name, object)
+        for candidate in candidates[field.rawValue] where !isConsumed(candidate.name) {
+            guard let object = candidate.value.objectValue else { continue }
+            consumed.append(candidate.name)
+            return (candidate.name, object)
         }
         return nil
     }

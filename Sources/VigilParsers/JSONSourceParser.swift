@@ -12,17 +12,18 @@ import VigilCore
 public struct JSONSourceParser: SourceParser {
     public static let name = "json"
 
-    let aliases: [JSONEventField: [String]]
+    let aliases: JSONAliasTable
 
     /// - Throws: ``ConfigurationError`` for an unknown option, an unknown field under `aliases`, or an
     ///   alias list that is not a string or a list of strings.
     public init(configuration: ParserConfiguration) throws(ConfigurationError) {
         try configuration.rejectUnknownOptions(known: ["aliases"])
-        var aliases: [JSONEventField: [String]] = [:]
-        for field in JSONEventField.allCases { aliases[field] = field.defaultAliases }
-        for (key, value) in try configuration.object("aliases") ?? [:] {
-            guard let field = JSONEventField(rawValue: key) else {
-                let known = JSONEventField.allCases.map(\.rawValue).joined(separator: ", ")
+        var aliases = JSONAliasTable.defaults.names
+        let configured = try configuration.object("aliases") ?? [:]
+        for key in configured.keys.sorted() {
+            let value = configured[key] ?? .null
+            guard let field = JSONEventField(jsonName: key) else {
+                let known = JSONEventField.allCases.map(\.jsonName).joined(separator: ", ")
                 throw ConfigurationError(path: "aliases.\(key)", reason: "unknown event field; expected one of \(known)")
             }
             let names: [String]
@@ -41,9 +42,9 @@ public struct JSONSourceParser: SourceParser {
             default:
                 throw ConfigurationError(path: "aliases.\(key)", reason: "expected a member name or a list of them")
             }
-            aliases[field] = names + (aliases[field] ?? []).filter { !names.contains($0) }
+            aliases[field.rawValue] = names + aliases[field.rawValue].filter { !names.contains($0) }
         }
-        self.aliases = aliases
+        self.aliases = JSONAliasTable(names: aliases)
     }
 
     /// `true` when the message starts (after blanks) with `{`.
