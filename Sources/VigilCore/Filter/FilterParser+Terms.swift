@@ -36,7 +36,8 @@ extension FilterParser {
             // Kept out so that JSON paths never need escaping in any SQLite version.
             for (index, scalar) in name.unicodeScalars.enumerated()
             where scalar == "\\" || scalar == "'" || scalar.value < 0x20 || scalar.value == 0x7F {
-                throw FilterError("'\(scalar.escaped(asASCII: true))' cannot appear in a field name", at: offset + index)
+                let shown = scalar.escaped(asASCII: true)
+                throw FilterError("'\(shown)' cannot appear in a field name", at: offset + index)
             }
             return .field(.attrs(path))
         }
@@ -50,7 +51,9 @@ extension FilterParser {
         let close = knownNames.compactMap { candidate -> (Int, String)? in
             let distance = editDistance(lower, candidate)
             if distance <= limit { return (distance, candidate) }
-            if lower.count >= 3, candidate.contains(lower) || lower.contains(candidate) { return (limit + 1, candidate) }
+            if lower.count >= 3, candidate.contains(lower) || lower.contains(candidate) {
+                return (limit + 1, candidate)
+            }
             return nil
         }.sorted { $0 < $1 }.prefix(3).map { "'\($0.1)'" }
         guard let last = close.last else {
@@ -99,12 +102,14 @@ extension FilterParser {
         case .entity:
             guard !pattern.isAnything else { return .exists(.text("entity_type")) }
             guard let (type, id) = pattern.split(at: "/") else { return .match(.text("entity_type"), pattern) }
-            guard type.literal != "" else { throw FilterError("expected an entity type before '/' \(after)", at: offset) }
+            guard type.literal != "" else {
+                throw FilterError("expected an entity type before '/' \(after)", at: offset)
+            }
             guard id.literal != "" else { throw FilterError("expected an entity id after '/' \(after)", at: offset) }
             func term(_ name: String, _ part: FilterPattern) -> Filter {
                 part.isAnything ? .exists(.text(name)) : .match(.text(name), part)
             }
-            return .and([term("entity_type", type), term("entity_id", id)])
+            return FilterParser.joined([term("entity_type", type), term("entity_id", id)], and: true)
         case .field(let field):
             if pattern.isAnything { return .exists(field) }
             switch field {

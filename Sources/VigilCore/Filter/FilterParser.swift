@@ -95,7 +95,20 @@ struct FilterParser {
             _ = try next(.term)
             members.append(try parseAnd())
         }
-        return members.count == 1 ? members[0] : .or(members)
+        return FilterParser.joined(members, and: false)
+    }
+
+    /// `.and` / `.or` of `members`, splicing in members of the same kind: `a (b c)` is `and[a, b, c]`.
+    static func joined(_ members: [Filter], and: Bool) -> Filter {
+        var flat: [Filter] = []
+        for member in members {
+            switch (member, and) {
+            case (.and(let inner), true), (.or(let inner), false): flat += inner
+            default: flat.append(member)
+            }
+        }
+        if flat.count == 1 { return flat[0] }
+        return and ? .and(flat) : .or(flat)
     }
 
     private mutating func parseAnd() throws(FilterError) -> Filter {
@@ -109,7 +122,7 @@ struct FilterParser {
             }
             members.append(try parseUnary())
         }
-        return members.count == 1 ? members[0] : .and(members)
+        return FilterParser.joined(members, and: true)
     }
 
     private mutating func parseUnary() throws(FilterError) -> Filter {
@@ -193,7 +206,7 @@ struct FilterParser {
             _ = try next(.value)
             members.append(try parseValueAnd(field, after: after))
         }
-        return members.count == 1 ? members[0] : .or(members)
+        return FilterParser.joined(members, and: false)
     }
 
     private mutating func parseValueAnd(_ field: FieldSpec, after: String) throws(FilterError) -> Filter {
@@ -207,7 +220,7 @@ struct FilterParser {
             }
             members.append(try parseValueUnary(field, after: after))
         }
-        return members.count == 1 ? members[0] : .and(members)
+        return FilterParser.joined(members, and: true)
     }
 
     private mutating func parseValueUnary(_ field: FieldSpec, after: String) throws(FilterError) -> Filter {

@@ -76,7 +76,9 @@ public struct FilterPattern: Sendable, Hashable, CustomStringConvertible {
     /// marks, no leading `-`, and not a keyword.
     private var isBare: Bool {
         let text = pieces.joined(separator: "*")
-        guard !text.isEmpty, !text.hasPrefix("-"), !FilterLexer.isKeyword(text) else { return false }
+        guard !text.isEmpty, !pieces.contains(where: { $0.contains("*") }), !text.hasPrefix("-"),
+            !FilterLexer.isKeyword(text)
+        else { return false }
         return text.unicodeScalars.allSatisfy { scalar in
             !FilterLexer.isSpace(scalar) && !"()\":<>\\".unicodeScalars.contains(scalar) && scalar.value >= 0x20
                 && scalar.value != 0x7F

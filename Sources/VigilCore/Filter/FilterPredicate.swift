@@ -100,7 +100,8 @@ public struct FilterPredicate: Sendable {
                 var position = first.count
                 let limit = hay.count - last.count
                 for piece in pieces.dropFirst().dropLast() {
-                    guard let found = FilterPredicate.find(piece, in: hay, from: position, to: limit, foldingCase: false)
+                    guard
+                        let found = FilterPredicate.find(piece, in: hay, from: position, to: limit, foldingCase: false)
                     else { return false }
                     position = found + piece.count
                 }

@@ -146,8 +146,8 @@ struct FilterSQLCompiler {
             sql += pattern.literal == nil ? "\(name) GLOB " : "\(name) = "
             bind(.text(pattern.literal ?? Self.glob(pattern.pieces)))
         case .digest(let name) where Self.digestColumns.contains(name):
-            sql += pattern.literal == nil
-                ? "(\(name) IS NOT NULL AND lower(hex(\(name))) GLOB " : "(\(name) IS NOT NULL AND lower(hex(\(name))) = "
+            sql += "(\(name) IS NOT NULL AND lower(hex(\(name))) "
+            sql += pattern.literal == nil ? "GLOB " : "= "
             bind(.text(pattern.literal ?? Self.glob(pattern.pieces)))
             sql += ")"
         case .attrs(let path):
