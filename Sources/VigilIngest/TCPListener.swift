@@ -52,7 +52,8 @@ public final class TCPListener: IngestListener {
 
     private func serve() async throws {
         guard case .inet(let host, let port) = configuration.address else {
-            throw IngestError.unsupportedAddress(listener: name, address: configuration.address, expected: "a host and port")
+            throw IngestError.unsupportedAddress(
+                listener: name, address: configuration.address, expected: "a host and port")
         }
         guard configuration.maximumLineLength > 0 else {
             throw IngestError.invalidMaximumLineLength(listener: name, value: configuration.maximumLineLength)

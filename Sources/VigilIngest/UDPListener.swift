@@ -56,19 +56,22 @@ public final class UDPListener: IngestListener {
 
     private func serve() async throws {
         guard case .inet(let host, let port) = configuration.address else {
-            throw IngestError.unsupportedAddress(listener: name, address: configuration.address, expected: "a host and port")
+            throw IngestError.unsupportedAddress(
+                listener: name, address: configuration.address, expected: "a host and port")
         }
         guard configuration.maximumLineLength > 0 else {
             throw IngestError.invalidMaximumLineLength(listener: name, value: configuration.maximumLineLength)
         }
         let (name, sink, metrics) = (self.name, self.sink, self.metrics)
         let maximumLineLength = configuration.maximumLineLength
+        let receiveBufferSize = SocketOptionValue(clamping: configuration.receiveBufferSize)
         let channel: any Channel
         do {
             channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .channelOption(.socketOption(.so_reuseaddr), value: 1)
-                .channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(clamping: configuration.receiveBufferSize))
-                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: Self.datagramCapacity))
+                .channelOption(.socketOption(.so_rcvbuf), value: receiveBufferSize)
+                .channelOption(
+                    .recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: Self.datagramCapacity))
                 .channelOption(.maxMessagesPerRead, value: 64)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {

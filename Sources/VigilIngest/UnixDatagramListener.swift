@@ -57,7 +57,8 @@ public final class UnixDatagramListener: IngestListener {
 
     private func serve() async throws {
         guard case .unix(let path) = configuration.address else {
-            throw IngestError.unsupportedAddress(listener: name, address: configuration.address, expected: "a socket path")
+            throw IngestError.unsupportedAddress(
+                listener: name, address: configuration.address, expected: "a socket path")
         }
         guard configuration.maximumLineLength > 0 else {
             throw IngestError.invalidMaximumLineLength(listener: name, value: configuration.maximumLineLength)
@@ -77,7 +78,9 @@ public final class UnixDatagramListener: IngestListener {
         if socket.receiveBufferSize < configuration.receiveBufferSize {
             logger.warning(
                 "Receive buffer is smaller than configured; raise net.core.rmem_max to avoid drops under bursts.",
-                metadata: ["configured": "\(configuration.receiveBufferSize)", "granted": "\(socket.receiveBufferSize)"])
+                metadata: [
+                    "configured": "\(configuration.receiveBufferSize)", "granted": "\(socket.receiveBufferSize)",
+                ])
         }
         let thread = NIOThreadPool(numberOfThreads: 1)
         thread.start()

@@ -40,10 +40,14 @@ final class UnixDatagramSocket: Sendable {
     /// Creates the socket at `path` (replacing a stale socket file), sets its mode, `SO_PASSCRED` and `SO_RCVBUF`.
     ///
     /// - Throws: ``SocketError`` naming the failing operation.
-    static func bind(path: String, mode: UInt32, receiveBufferSize: Int) throws(SocketError) -> UnixDatagramSocket {
+    static func bind(
+        path: String, mode: UInt32, receiveBufferSize: Int
+    ) throws(SocketError) -> UnixDatagramSocket {
         var status = stat()
         if lstat(path, &status) == 0 {
-            guard status.st_mode & S_IFMT == S_IFSOCK else { throw SocketError(operation: Self.notASocket, errno: EEXIST) }
+            guard status.st_mode & S_IFMT == S_IFSOCK else {
+                throw SocketError(operation: Self.notASocket, errno: EEXIST)
+            }
             unlink(path)
         }
         var address = sockaddr_un()

@@ -57,7 +57,8 @@ public final class UnixStreamListener: IngestListener {
 
     private func serve() async throws {
         guard case .unix(let path) = configuration.address else {
-            throw IngestError.unsupportedAddress(listener: name, address: configuration.address, expected: "a socket path")
+            throw IngestError.unsupportedAddress(
+                listener: name, address: configuration.address, expected: "a socket path")
         }
         guard configuration.maximumLineLength > 0 else {
             throw IngestError.invalidMaximumLineLength(listener: name, value: configuration.maximumLineLength)
@@ -80,7 +81,8 @@ public final class UnixStreamListener: IngestListener {
         guard chmod(path, mode_t(configuration.socketMode)) == 0 else {
             let error = errno
             try? await channel.channel.close()
-            throw IngestError.socketFailed(listener: name, address: configuration.address, operation: "chmod", errno: error)
+            throw IngestError.socketFailed(
+                listener: name, address: configuration.address, operation: "chmod", errno: error)
         }
         binding.bound(to: .unix(path: path))
         logger.info("Listener started.", metadata: ["address": "\(path)"])
