@@ -1,0 +1,23 @@
+import ArgumentParser
+
+/// The `vigil` command: the daemon (`serve`) and its clients.
+public struct VigilCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "vigil",
+        abstract: "Audit-trail ingestion daemon: who did what, when, from where — with proof.",
+        subcommands: [
+            ServeCommand.self, QueryCommand.self, TailCommand.self, SendCommand.self, CheckConfigCommand.self,
+        ]
+    )
+
+    public init() {}
+}
+
+/// Options shared by commands that read the configuration.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .long, help: "Configuration file (default: $VIGIL_CONFIG, else the embedded default).")
+    var config: String?
+
+    @Option(name: .long, help: "Data directory (overrides the configuration).")
+    var dataDir: String?
+}

@@ -1,0 +1,116 @@
+import Dispatch
+import Foundation
+import Logging
+import Metrics
+import VigilCore
+import VigilStore
+
+/// The single writer: takes batches from the queue on its own thread, gives each event its id
+/// and chain link, commits the batch to the store, then publishes it to the live stream.
+///
+/// It runs on a dedicated thread because SQLite calls block; Swift's cooperative threads stay free
+/// for the listeners.
+public final class EventWriter: @unchecked Sendable {
+    // `store`, `chain` and `ids` are touched only by the writer thread once `run` starts.
+    private let store: StoreWriter
+    private var chain: HashChain
+    private var ids = EventIDGenerator()
+    public let queue: EventQueue
+    public let live: LiveStream
+    private let logger: Logger
+    private let batchSize: Int
+    private let linger: TimeInterval
+    private let clock: @Sendable () -> Timestamp
+
+    private let commitTimer = Timer(label: "vigil_commit_seconds")
+    private let queueDepth = Gauge(label: "vigil_queue_depth")
+    private let storeErrors = Counter(label: "vigil_store_errors_total")
+    private let lost = Counter(label: "vigil_events_lost_total")
+
+    public init(
+        store: StoreWriter, queue: EventQueue, live: LiveStream, logger: Logger, batchSize: Int = 10_000,
+        linger: TimeInterval = 0.05, clock: @escaping @Sendable () -> Timestamp = Timestamp.now
+    ) {
+        self.store = store
+        self.chain = HashChain(head: store.head?.hash)
+        self.queue = queue
+        self.live = live
+        self.logger = logger
+        self.batchSize = batchSize
+        self.linger = linger
+        self.clock = clock
+    }
+
+    /// Writes until the queue is closed and drained. Returns when every accepted event is committed
+    /// (or reported lost after the store kept failing through shutdown).
+    public func run() async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            let thread = Thread { [self] in
+                self.loop()
+                done.resume()
+            }
+            thread.name = "vigil-writer"
+            thread.start()
+        }
+    }
+
+    /// Stops taking new work once the queue is empty.
+    public func shutdown() { queue.close() }
+
+    private func loop() {
+        var closing = false
+        while let batch = queue.take(max: batchSize, linger: linger) {
+            queueDepth.record(queue.depth)
+            var events = batch
+            for i in events.indices {
+                events[i].id = ids.next(at: events[i].received)
+                chain.link(&events[i])
+            }
+            var attempt = 0
+            while true {
+                let start = DispatchTime.now().uptimeNanoseconds
+                do {
+                    try store.append(events, now: clock())
+                    commitTimer.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start))
+                    break
+                } catch {
+                    attempt += 1
+                    storeErrors.increment()
+                    logger.error(
+                        "Storing a batch failed; retrying.",
+                        metadata: ["error": "\(error)", "events": "\(events.count)", "attempt": "\(attempt)"])
+                    closing = closing || queue.isClosed
+                    if closing && attempt >= 5 {
+                        lost.increment(by: events.count)
+                        logger.critical("Giving up on a batch at shutdown.", metadata: ["events": "\(events.count)"])
+                        // The chain head stays at the last committed event.
+                        chain = HashChain(head: store.head?.hash)
+                        events = []
+                        break
+                    }
+                    Thread.sleep(forTimeInterval: min(5, 0.1 * pow(2, Double(min(attempt, 6)))))
+                }
+            }
+            guard !events.isEmpty else { continue }
+            count(events)
+            live.publish(events)
+        }
+        queueDepth.record(0)
+        store.close()
+    }
+
+    private func count(_ events: [AuditEvent]) {
+        var stored: [String: Int] = [:]
+        var unparsed: [String: Int] = [:]
+        for event in events {
+            stored[event.source, default: 0] += 1
+            if event.action == AuditEvent.unparsedAction { unparsed[event.source, default: 0] += 1 }
+        }
+        for (source, n) in stored {
+            Counter(label: "vigil_events_stored_total", dimensions: [("source", source)]).increment(by: n)
+        }
+        for (source, n) in unparsed {
+            Counter(label: "vigil_events_unparsed_total", dimensions: [("source", source)]).increment(by: n)
+        }
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import Hummingbird
+import Logging
+import Prometheus
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+import VigilCore
+import VigilHTTP
+import VigilIngest
+import VigilParsers
+import VigilPipeline
+import VigilStore
+
+/// A configured daemon, ready to run: its services in start order, and the ports it bound.
+public struct VigilServer: Sendable {
+    public let ports: BoundPorts
+    public let configuration: VigilConfiguration
+    /// Lines accepted into the pipeline since start (what "received" means everywhere).
+    public let sink: PipelineSink
+    private let group: ServiceGroup
+
+    init(services: [any Service], ports: BoundPorts, configuration: VigilConfiguration, sink: PipelineSink,
+         shutdownSignals: [UnixSignal], logger: Logger) {
+        self.ports = ports
+        self.configuration = configuration
+        self.sink = sink
+        self.group = ServiceGroup(
+            configuration: .init(services: services, gracefulShutdownSignals: shutdownSignals, logger: logger))
+    }
+
+    /// Runs until SIGTERM/SIGINT or `shutdown()`, then stops HTTP and the listeners, drains the
+    /// queue and commits every accepted event before returning.
+    public func run() async throws {
+        try await group.run()
+    }
+
+    /// Starts the graceful shutdown (what SIGTERM does).
+    public func shutdown() async {
+        await group.triggerGracefulShutdown()
+    }
+}
+
+/// The addresses listeners actually bound (port 0 in tests becomes a real port).
+public final class BoundPorts: Sendable {
+    private let ports = Mutex<[String: Int]>([:])
+
+    public init() {}
+
+    public func set(_ name: String, _ port: Int) { ports.withLock { $0[name] = port } }
+
+    /// The bound port of a listener (or `http`), once it is listening.
+    public subscript(name: String) -> Int? { ports.withLock { $0[name] } }
+}
+
+/// Wires configuration into running parts: store, writer, pipeline, listeners, HTTP.
+public enum ServerBuilder {
+    /// Builds everything that can fail on configuration alone (parser options) without opening sockets.
+    public static func validate(_ configuration: VigilConfiguration, file: String) throws(ConfigurationFileError) {
+        do {
+            _ = try makeProcessor(configuration)
+        } catch {
+            throw ConfigurationFileError(file: file, line: nil, field: "parsers", reason: "\(error)")
+        }
+    }
+
+    public static func makeProcessor(_ configuration: VigilConfiguration) throws(ConfigurationError) -> LineProcessor {
+        var parsers: [String: any SourceParser] = [:]
+        let names = Set(configuration.routes.map(\.parser) + ["json"])
+        for name in names {
+            let options = ParserConfiguration(options: configuration.parsers[name] ?? [:])
+            parsers[name] = try ParserRegistry.make(name: name, configuration: options)
+        }
+        let routes = configuration.routes.map { route in
+            LineProcessor.Route(
+                listener: route.listener, parser: route.parser, requireParser: route.requireParser, kind: route.kind,
+                source: route.source, timeZone: TimeZone(identifier: route.timeZone) ?? .gmt, keepRaw: route.keepRaw)
+        }
+        return LineProcessor(routes: routes, parsers: parsers)
+    }
+
+    /// Opens the store and prepares every service. Sockets are bound when the server runs.
+    public static func makeServer(
+        configuration: VigilConfiguration, logger: Logger, metrics: PrometheusCollectorRegistry? = nil,
+        shutdownSignals: [UnixSignal] = [.sigterm, .sigint]
+    ) throws -> VigilServer {
+        let storeDirectory = configuration.dataDirectory + "/store"
+        let store = try StoreWriter(
+            directory: storeDirectory,
+            options: StoreOptions(
+                partitionEvents: configuration.store.partitionEvents,
+                partitionSeconds: configuration.store.partitionSeconds),
+            logger: logger, now: .now())
+        let queue = EventQueue(capacity: configuration.store.queueCapacity)
+        let live = LiveStream()
+        let writer = EventWriter(
+            store: store, queue: queue, live: live, logger: logger, batchSize: configuration.store.batchSize,
+            linger: configuration.store.flushInterval)
+        let sink = PipelineSink(processor: try makeProcessor(configuration), queue: queue)
+        let ports = BoundPorts()
+
+        var services: [any Service] = [WriterService(writer: writer)]
+        for listener in configuration.listeners {
+            services.append(try ListenerService.make(listener, sink: sink, ports: ports, logger: logger))
+        }
+        if let http = configuration.http {
+            let deps = HTTPDependencies(
+                reader: StoreReader(directory: storeDirectory), live: live, sink: sink, metrics: metrics,
+                maximumBodySize: http.maximumBodySize, logger: logger)
+            let app = Application(
+                router: HTTPAPI.makeRouter(deps),
+                configuration: .init(address: .hostname(http.host, port: http.port), serverName: "vigil"),
+                onServerRunning: { channel in
+                    ports.set("http", channel.localAddress?.port ?? http.port)
+                },
+                logger: logger)
+            services.append(app)
+        }
+        // Shut down first: ends tail streams so HTTP can close its connections.
+        services.append(LiveStreamService(live: live))
+        return VigilServer(
+            services: services, ports: ports, configuration: configuration, sink: sink, shutdownSignals: shutdownSignals,
+            logger: logger)
+    }
+}
+
+/// Runs the writer; on shutdown closes the queue and returns once everything queued is committed.
+struct WriterService: Service {
+    let writer: EventWriter
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await writer.run()
+        } onGracefulShutdown: {
+            writer.shutdown()
+        }
+    }
+}
+
+/// Finishes every live subscription at shutdown.
+struct LiveStreamService: Service {
+    let live: LiveStream
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        live.finish()
+    }
+}

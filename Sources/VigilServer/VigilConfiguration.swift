@@ -1,0 +1,96 @@
+import VigilCore
+
+/// The daemon's whole configuration (`Config/vigil.yaml`). Every field has a working default,
+/// so `vigil serve` runs with no file at all.
+public struct VigilConfiguration: Sendable {
+    public var dataDirectory: String = "./var"
+    public var listeners: [Listener] = Listener.defaults
+    public var http: HTTP? = HTTP()
+    public var store = Store()
+    public var routes: [Route] = []
+    /// Options per parser name (`json: {aliases: {...}}`).
+    public var parsers: [String: [String: JSONValue]] = [:]
+    public var logLevel: String = "info"
+
+    public init() {}
+
+    public struct Listener: Sendable, Equatable {
+        public enum Kind: String, Sendable, CaseIterable {
+            case udp, tcp, unix
+            case unixDatagram = "unix-dgram"
+        }
+
+        public var name: String
+        public var kind: Kind
+        /// `host:port` for udp/tcp (`[::1]:5514` for IPv6).
+        public var host: String = "127.0.0.1"
+        public var port: Int = 5514
+        /// Socket path for unix and unix-dgram.
+        public var path: String = ""
+        public var maximumLineLength: Int = 65_536
+        public var receiveBufferSize: Int = 8 << 20
+        /// Permissions of a Unix socket file.
+        public var socketMode: Int = 0o666
+
+        public init(name: String, kind: Kind) {
+            self.name = name
+            self.kind = kind
+        }
+
+        public static let defaults: [Listener] = {
+            var udp = Listener(name: "udp", kind: .udp)
+            udp.port = 5514
+            var tcp = Listener(name: "tcp", kind: .tcp)
+            tcp.port = 5514
+            var unix = Listener(name: "unix", kind: .unix)
+            unix.path = "vigil.sock"
+            var dgram = Listener(name: "unix-dgram", kind: .unixDatagram)
+            dgram.path = "log.sock"
+            return [udp, tcp, unix, dgram]
+        }()
+    }
+
+    public struct HTTP: Sendable, Equatable {
+        public var host: String = "127.0.0.1"
+        public var port: Int = 8514
+        public var maximumBodySize: Int = 16 << 20
+        public init() {}
+    }
+
+    public struct Store: Sendable, Equatable {
+        public var partitionEvents: Int64 = 500_000
+        public var partitionSeconds: Int64 = 3600
+        public var batchSize: Int = 10_000
+        public var flushInterval: Double = 0.05
+        public var queueCapacity: Int = 50_000
+        public init() {}
+    }
+
+    /// Chooses the parser and labels for lines; the first matching route wins.
+    public struct Route: Sendable, Equatable {
+        /// Listener name to match; `nil` matches any.
+        public var listener: String?
+        public var parser: String = "json"
+        /// When set, a line the parser rejects is stored as `unparsed` with the error.
+        public var requireParser: Bool = false
+        public var kind: String?
+        public var source: String?
+        /// IANA zone for timestamps without one (RFC 3164).
+        public var timeZone: String = "UTC"
+        public var keepRaw: Bool = true
+        public init() {}
+    }
+
+    /// Resolves relative socket paths and the data directory against `base`.
+    public func resolvingPaths(relativeTo base: String) -> VigilConfiguration {
+        var copy = self
+        func absolute(_ path: String, _ root: String) -> String {
+            path.hasPrefix("/") ? path : root + "/" + path
+        }
+        copy.dataDirectory = absolute(dataDirectory, base)
+        for i in copy.listeners.indices where !copy.listeners[i].path.isEmpty {
+            copy.listeners[i].path = absolute(copy.listeners[i].path, copy.dataDirectory)
+        }
+        return copy
+    }
+}

@@ -1,0 +1,201 @@
+import CSQLite
+import Foundation
+import Logging
+import VigilCore
+
+/// The single batching writer of the store. Owns the current partition; call it from one
+/// thread only (the pipeline's writer thread).
+public final class StoreWriter {
+    public let directory: String
+    public let options: StoreOptions
+    private let logger: Logger
+    private var connection: SQLiteConnection
+    private var insert: SQLiteStatement
+    private var partition: PartitionInfo
+    private var partitionOpened: Timestamp
+    private let sealer: PartitionSealer
+    /// The last stored event's sequence number and hash (the chain head), if any.
+    public private(set) var head: ChainHead?
+
+    /// Opens (or creates) the store in `directory`; seals partitions a crash left unsealed.
+    public init(directory: String, options: StoreOptions = StoreOptions(), logger: Logger, now: Timestamp)
+        throws(StoreError)
+    {
+        self.directory = directory
+        self.options = options
+        self.logger = logger
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw .io(path: directory, reason: "cannot create the directory: \(error)")
+        }
+        let existing = try PartitionDirectory.list(directory)
+        sealer = PartitionSealer(logger: logger)
+        head = nil
+        var current: PartitionInfo
+        if let newest = existing.last, newest.state == .current {
+            current = newest
+        } else {
+            current = try StoreWriter.create(number: (existing.last?.number ?? 0) + 1, in: directory)
+        }
+        // Older partitions left current or sealing by a crash are sealed again.
+        for info in existing where info.number != current.number && info.state != .sealed {
+            sealer.enqueue(info.path)
+        }
+        let opened = try StoreWriter.open(current.path)
+        connection = opened
+        insert = try opened.prepare(StoreWriter.insertSQL)
+        partition = current
+        partitionOpened = now
+        head = try StoreWriter.findHead(existing: existing, current: opened)
+        if let head { partition.lastSeq = max(partition.lastSeq ?? 0, head.seq) }
+    }
+
+    deinit { sealer.stop() }
+
+    private static let insertSQL =
+        "INSERT INTO events (" + Schema.columns.joined(separator: ",") + ") VALUES ("
+        + Array(repeating: "?", count: Schema.columns.count).joined(separator: ",") + ")"
+
+    private static func open(_ path: String) throws(StoreError) -> SQLiteConnection {
+        let connection = try SQLiteConnection(path: path)
+        try connection.execute(Schema.pragmas)
+        try connection.execute(Schema.v1Partition)
+        return connection
+    }
+
+    private static func create(number: Int, in directory: String) throws(StoreError) -> PartitionInfo {
+        let path = directory + "/" + PartitionInfo.fileName(number: number)
+        let connection = try open(path)
+        try connection.execute("INSERT OR REPLACE INTO partition_meta VALUES ('state', 'current')")
+        connection.close()
+        return PartitionInfo(number: number, path: path, state: .current)
+    }
+
+    private static func findHead(existing: [PartitionInfo], current: SQLiteConnection) throws(StoreError) -> ChainHead? {
+        if let head = try lastLink(in: current) { return head }
+        for info in existing.reversed() {
+            let connection = try SQLiteConnection(path: info.path, readOnly: true)
+            if let head = try lastLink(in: connection) { return head }
+        }
+        return nil
+    }
+
+    private static func lastLink(in connection: SQLiteConnection) throws(StoreError) -> ChainHead? {
+        let stmt = try connection.prepare("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
+        guard try stmt.step() else { return nil }
+        return ChainHead(seq: stmt.int(0), hash: stmt.blob(1) ?? [])
+    }
+
+    /// The next sequence number the store will give.
+    public var nextSeq: Int64 { (head?.seq ?? 0) + 1 }
+
+    /// Appends events (already chained: `prev_hash`/`hash` set, ids assigned) in one transaction.
+    /// `seqs` numbering continues from `nextSeq`.
+    public func append(_ events: [AuditEvent], now: Timestamp) throws(StoreError) {
+        guard !events.isEmpty else { return }
+        try connection.execute("BEGIN IMMEDIATE")
+        var seq = nextSeq
+        do {
+            for event in events {
+                try bind(event, seq: seq)
+                _ = try insert.step()
+                insert.reset()
+                seq += 1
+            }
+            try connection.execute("COMMIT")
+        } catch {
+            insert.reset()
+            try? connection.execute("ROLLBACK")
+            throw error
+        }
+        if partition.firstSeq == nil { partition.firstSeq = nextSeq }
+        partition.lastSeq = seq - 1
+        if let last = events.last { head = ChainHead(seq: seq - 1, hash: last.hash ?? []) }
+        if partition.count >= options.partitionEvents
+            || (partition.count > 0 && now.microseconds - partitionOpened.microseconds >= options.partitionSeconds * 1_000_000)
+        {
+            try rotate(now: now)
+        }
+    }
+
+    /// Closes the current partition for writing, hands it to the sealer and starts a new one.
+    public func rotate(now: Timestamp) throws(StoreError) {
+        guard partition.count > 0 else { return }
+        try connection.execute("INSERT OR REPLACE INTO partition_meta VALUES ('state', 'sealing')")
+        let sealed = partition.path
+        let next = try StoreWriter.create(number: partition.number + 1, in: directory)
+        let opened = try StoreWriter.open(next.path)
+        insert = try opened.prepare(StoreWriter.insertSQL)
+        connection.close()
+        connection = opened
+        partition = next
+        partitionOpened = now
+        logger.info("Partition closed for sealing.", metadata: ["partition": "\(sealed)"])
+        sealer.enqueue(sealed)
+    }
+
+    /// Waits until every queued partition is sealed (used at shutdown and in tests).
+    public func waitForSealing() { sealer.waitUntilIdle() }
+
+    public func close() {
+        sealer.stop()
+        connection.close()
+    }
+
+    private func bind(_ e: AuditEvent, seq: Int64) throws(StoreError) {
+        let s = insert.statement
+        sqlite3_bind_int64(s, 1, seq)
+        insert.bindOptional(e.id.description, at: 2)
+        sqlite3_bind_int64(s, 3, e.time.microseconds)
+        sqlite3_bind_int64(s, 4, e.received.microseconds)
+        insert.bindOptional(e.source, at: 5)
+        insert.bindOptional(e.kind, at: 6)
+        insert.bindOptional(e.host, at: 7)
+        insert.bindOptional(e.app, at: 8)
+        insert.bindOptional(e.actor, at: 9)
+        insert.bindOptional(e.actorID, at: 10)
+        insert.bindOptional(e.actorRole, at: 11)
+        insert.bindOptional(e.actorType, at: 12)
+        insert.bindOptional(e.impersonator, at: 13)
+        insert.bindOptional(e.session, at: 14)
+        insert.bindOptional(e.action, at: 15)
+        insert.bindOptional(e.category, at: 16)
+        insert.bindOptional(e.entityType, at: 17)
+        insert.bindOptional(e.entityID, at: 18)
+        insert.bindOptional(e.entityName, at: 19)
+        insert.bindOptional(e.outcome, at: 20)
+        insert.bindOptional(e.severity, at: 21)
+        insert.bindOptional(e.ip, at: 22)
+        if let ip = e.ip, let binary = IPAddress.parse(ip) {
+            try insert.bind(.blob(binary.bytes), at: 23)
+        } else {
+            sqlite3_bind_null(s, 23)
+        }
+        insert.bindOptional(e.userAgent, at: 24)
+        insert.bindOptional(e.method, at: 25)
+        insert.bindOptional(e.url, at: 26)
+        if let status = e.status { sqlite3_bind_int64(s, 27, Int64(status)) } else { sqlite3_bind_null(s, 27) }
+        if let d = e.durationMS { sqlite3_bind_double(s, 28, d) } else { sqlite3_bind_null(s, 28) }
+        if let b = e.bytes { sqlite3_bind_int64(s, 29, b) } else { sqlite3_bind_null(s, 29) }
+        if e.changes.isEmpty {
+            sqlite3_bind_null(s, 30)
+        } else {
+            var w = JSONWriter(capacity: 128)
+            w.write(AuditEvent.changesJSON(e.changes))
+            insert.bindOptional(w.string, at: 30)
+        }
+        insert.bindOptional(e.message, at: 31)
+        if e.attrs.isEmpty {
+            sqlite3_bind_null(s, 32)
+        } else {
+            var w = JSONWriter(capacity: 256)
+            w.write(.object(e.attrs))
+            insert.bindOptional(w.string, at: 32)
+        }
+        insert.bindOptional(e.raw, at: 33)
+        insert.bindOptional(e.error, at: 34)
+        if let p = e.prevHash { try insert.bind(.blob(p), at: 35) } else { sqlite3_bind_null(s, 35) }
+        if let h = e.hash { try insert.bind(.blob(h), at: 36) } else { sqlite3_bind_null(s, 36) }
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Logging
+import Testing
+import VigilCore
+import VigilPipeline
+import VigilStore
+
+/// Given/When/Then tests of the partitioned store on real SQLite files in a temporary directory.
+@Suite struct EventStoreTests {
+    static let base = Timestamp(microseconds: 1_760_000_000_000_000)
+
+    static func temporaryDirectory() -> String {
+        let path = NSTemporaryDirectory() + "vigil-store-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// Events one second apart; every third by `john`, alternating update/delete/view.
+    static func events(_ count: Int, from start: Int = 0, chain: inout HashChain, ids: inout EventIDGenerator) -> [AuditEvent] {
+        (start..<(start + count)).map { i in
+            let t = base.adding(microseconds: Int64(i) * 1_000_000)
+            var e = AuditEvent(time: t, received: t, source: "test", action: ["update", "delete", "view"][i % 3])
+            e.id = ids.next(at: t)
+            e.actor = i % 3 == 0 ? "john" : "mary"
+            e.entityType = "customer"
+            e.entityID = "CUST-\(i % 50)"
+            e.message = "changed the credit limit of customer \(i)"
+            e.ip = "192.0.2.\(i % 256)"
+            e.attrs = ["records": .int(Int64(i))]
+            chain.link(&e)
+            return e
+        }
+    }
+
+    @Test func queriesNewestFirstAcrossSealedAndCurrentPartitions() throws {
+        // Given a store whose partitions hold 1,000 events each
+        let dir = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let writer = try StoreWriter(
+            directory: dir, options: StoreOptions(partitionEvents: 1000), logger: Logger(label: "test"), now: Self.base)
+        var chain = HashChain()
+        var ids = EventIDGenerator()
+        // When 3,500 events are appended in batches
+        for batch in 0..<7 {
+            try writer.append(Self.events(500, from: batch * 500, chain: &chain, ids: &ids), now: Self.base)
+        }
+        writer.waitForSealing()
+        let reader = StoreReader(directory: dir)
+        let partitions = try reader.partitions()
+        // Then three partitions are sealed and one is current
+        #expect(partitions.map(\.state) == [.sealed, .sealed, .sealed, .current])
+        #expect(try reader.count() == 3500)
+
+        // And a filtered query pages newest first through every partition
+        let filter = try Filter.parse("actor:john action:(update or delete)")
+        var seen: [Int64] = []
+        var cursor: EventCursor?
+        repeat {
+            let page = try reader.query(filter, limit: 100, before: cursor, now: Self.base)
+            seen += page.events.map(\.event.time.microseconds)
+            cursor = try page.nextCursor.map { text throws(StoreError) in try EventCursor(text) }
+        } while cursor != nil
+        let expected = (0..<3500).filter { $0 % 3 == 0 }.map { Self.base.microseconds + Int64($0) * 1_000_000 }
+        #expect(seen == expected.reversed())
+
+        // And full text works in sealed (FTS) and current partitions alike
+        let text = try reader.query(try Filter.parse("\"customer 3499\" or \"CUSTOMER 1777\""), limit: 10, now: Self.base)
+        #expect(text.events.map(\.event.message) == ["changed the credit limit of customer 3499", "changed the credit limit of customer 1777"])
+        writer.close()
+    }
+
+    @Test func keepsTheChainHeadAcrossRestarts() throws {
+        let dir = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var chain = HashChain()
+        var ids = EventIDGenerator()
+        do {
+            let writer = try StoreWriter(directory: dir, logger: Logger(label: "test"), now: Self.base)
+            try writer.append(Self.events(10, chain: &chain, ids: &ids), now: Self.base)
+            writer.close()
+        }
+        let reopened = try StoreWriter(directory: dir, logger: Logger(label: "test"), now: Self.base)
+        #expect(reopened.head?.seq == 10)
+        #expect(reopened.head?.hash == chain.head)
+        reopened.close()
+
+        // Every stored link verifies.
+        let stored = try StoreReader(directory: dir).events(afterSeq: 0, limit: 100)
+        var prev = HashChain.genesis
+        for row in stored {
+            #expect(row.event.prevHash == prev)
+            #expect(HashChain.digest(prev: prev, event: row.event) == row.event.hash)
+            prev = row.event.hash ?? []
+        }
+        #expect(stored.count == 10)
+    }
+
+    @Test func storedEventsRoundTripExactly() throws {
+        let dir = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var chain = HashChain()
+        var ids = EventIDGenerator()
+        var events = Self.events(3, chain: &chain, ids: &ids)
+        events[1].changes = [.init(field: "email", old: "a@example.com", new: "b@example.com")]
+        events[1].status = 302
+        events[1].durationMS = 1.25
+        events[1].raw = "<13>raw line"
+        chain = HashChain()
+        for i in events.indices { chain.link(&events[i]) }
+        let writer = try StoreWriter(directory: dir, logger: Logger(label: "test"), now: Self.base)
+        try writer.append(events, now: Self.base)
+        writer.close()
+        let stored = try StoreReader(directory: dir).events(afterSeq: 0, limit: 10).map(\.event)
+        #expect(stored == events)
+    }
+}
