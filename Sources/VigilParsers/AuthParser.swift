@@ -742,25 +742,26 @@ struct AuthEndpoint {
 }
 
 extension Substring {
+    // fileprivate: other parsers keep their own string helpers, without clashing names.
     /// The text after `prefix` when the text starts with it.
-    func after(_ prefix: String) -> Substring? {
+    fileprivate func after(_ prefix: String) -> Substring? {
         hasPrefix(prefix) ? dropFirst(prefix.count) : nil
     }
 
     /// The text after the first occurrence of `marker`.
-    func afterFirst(_ marker: String) -> Substring? {
+    fileprivate func afterFirst(_ marker: String) -> Substring? {
         guard let range = range(of: marker) else { return nil }
         return self[range.upperBound...]
     }
 
     /// The text before the first `marker`, or `nil` when it does not occur.
-    func upTo(_ marker: String) -> Substring? {
+    fileprivate func upTo(_ marker: String) -> Substring? {
         guard let range = range(of: marker) else { return nil }
         return self[..<range.lowerBound]
     }
 
     /// Without leading and trailing blanks.
-    var trimmingSpaces: Substring {
+    fileprivate var trimmingSpaces: Substring {
         guard let first = firstIndex(where: { $0 != " " && $0 != "\t" }),
             let last = lastIndex(where: { $0 != " " && $0 != "\t" })
         else { return self[endIndex...] }
