@@ -104,24 +104,27 @@ struct AccessLogLine {
     }
 
     /// Splits a forwarded-for list (`a, b c`) into addresses, skipping `-` and `unknown`.
-    static func addressList(_ text: some Collection<UInt8>) -> [String] {
+    static func addressList<C: Collection<UInt8>>(_ text: C) -> [String] {
         var result: [String] = []
-        var token: [UInt8] = []
-        for byte in text {
-            if byte == 0x2C || byte == 0x20 || byte == 0x09 || byte == 0x22 {
-                if !token.isEmpty { Self.appendAddress(token, to: &result) }
-                token.removeAll(keepingCapacity: true)
-            } else {
-                token.append(byte)
+        var index = text.startIndex
+        while index != text.endIndex {
+            guard !Self.isListSeparator(text[index]) else {
+                index = text.index(after: index)
+                continue
+            }
+            let start = index
+            while index != text.endIndex && !Self.isListSeparator(text[index]) { index = text.index(after: index) }
+            let token = text[start..<index]
+            let isUnknown = token.count == 7 && String(decoding: token, as: UTF8.self).lowercased() == "unknown"
+            if !(token.count == 1 && token.first == UInt8(ascii: "-")) && !isUnknown {
+                result.append(String(decoding: token, as: UTF8.self))
             }
         }
-        if !token.isEmpty { Self.appendAddress(token, to: &result) }
         return result
     }
 
-    private static func appendAddress(_ token: [UInt8], to list: inout [String]) {
-        let text = String(decoding: token, as: UTF8.self)
-        if text != "-" && text.lowercased() != "unknown" { list.append(text) }
+    private static func isListSeparator(_ byte: UInt8) -> Bool {
+        byte == 0x2C || byte == 0x20 || byte == 0x09 || byte == 0x22
     }
 }
 

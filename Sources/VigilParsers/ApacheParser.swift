@@ -128,8 +128,8 @@ public struct ApacheParser: SourceParser {
             j + 5 < b.count, b[j + 5] == UInt8(ascii: "]")
         else { return nil }
         i = j + 6
-        return LocalTimeResolver(timeZone: zone).instant(
-            year: year, month: month, day: Int(day), hour: hour, minute: minute, second: second, microsecond: micros)
+        return CommonLogFormat.localInstant(
+            zone: zone, year: year, month: month, day: Int(day), hour: hour, minute: minute, second: second, microsecond: micros)
     }
 
     /// `1.2.3.4:5678`, `::1:5678`, `[::1]:5678` or a bare address → address and port.

@@ -220,10 +220,23 @@ enum CommonLogFormat {
             return (time, i + 6)
         }
         guard
-            let time = LocalTimeResolver(timeZone: zone).instant(
-                year: year, month: month, day: day, hour: hour, minute: minute, second: second, microsecond: micros)
+            let time = localInstant(
+                zone: zone, year: year, month: month, day: day, hour: hour, minute: minute, second: second,
+                microsecond: micros)
         else { return nil }
         return (time, i)
+    }
+
+    /// A zone-less reading in `zone`; UTC skips the zone look-ups (the common route setting).
+    static func localInstant(
+        zone: TimeZone, year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, microsecond: Int
+    ) -> Timestamp? {
+        if zone.identifier == "GMT" || zone.identifier == "UTC" {
+            return Timestamp(
+                year: year, month: month, day: day, hour: hour, minute: minute, second: second, microsecond: microsecond)
+        }
+        return LocalTimeResolver(timeZone: zone).instant(
+            year: year, month: month, day: day, hour: hour, minute: minute, second: second, microsecond: microsecond)
     }
 
     /// `Jan` ... `Dec` (any case) at `i`.

@@ -23,8 +23,8 @@ enum NginxErrorLine {
             let day = CommonLogFormat.digits(b, 8, 2), let hour = CommonLogFormat.digits(b, 11, 2),
             let minute = CommonLogFormat.digits(b, 14, 2), b[16] == UInt8(ascii: ":"),
             let second = CommonLogFormat.digits(b, 17, 2),
-            let time = LocalTimeResolver(timeZone: input.timeZone).instant(
-                year: year, month: month, day: day, hour: hour, minute: minute, second: second, microsecond: 0)
+            let time = CommonLogFormat.localInstant(
+                zone: input.timeZone, year: year, month: month, day: day, hour: hour, minute: minute, second: second, microsecond: 0)
         else { throw ParseError(parser: parser, reason: "invalid error-log time", offset: 0) }
         var i = 21
         let levelStart = i
