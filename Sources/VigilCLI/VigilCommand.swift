@@ -11,6 +11,20 @@ public struct VigilCommand: AsyncParsableCommand {
     )
 
     public init() {}
+
+    /// Parses the arguments and runs the chosen command, awaiting asynchronous ones (`serve`).
+    public static func runMain() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// Options shared by commands that read the configuration.

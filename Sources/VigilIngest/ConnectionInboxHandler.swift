@@ -13,8 +13,22 @@ final class ConnectionInboxHandler: ChannelInboundHandler {
         self.logger = logger
     }
 
+    /// Whether the current read burst produced any frames.
+    private var framesInThisRead = false
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        framesInThisRead = true
         inbox.push(Self.unwrapInboundIn(data))
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        // Reads are requested by the consumer as it takes batches. A burst that completed no
+        // frame (the middle of an over-long line being discarded, or of a large octet-counted
+        // frame) gives the consumer nothing to take, so ask for more bytes here or the
+        // connection would stall.
+        if !framesInThisRead { context.read() }
+        framesInThisRead = false
+        context.fireChannelReadComplete()
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -32,7 +32,7 @@ struct DatagramReceiver {
                 // Zero also means the socket was shut down with nothing left.
                 guard length > 0 else { break receiving }
                 let kept = min(length, buffer.count)
-                var peer = PeerInfo(address: socket.path)
+                var peer = PeerInfo(address: socket.path, host: LocalHost.name)
                 if let credentials {
                     let executable: String?
                     if let cached = executables[credentials.pid] {

@@ -20,7 +20,7 @@ struct PeerCredentials: Sendable, Equatable {
     /// The sender as `attrs.peer` shows it: the listener's socket path plus uid, gid, pid and executable.
     func peerInfo(socketPath: String, executable: String?) -> PeerInfo {
         PeerInfo(
-            address: socketPath, uid: Int(uid), gid: Int(gid), pid: Int(pid), executable: executable)
+            address: socketPath, host: LocalHost.name, uid: Int(uid), gid: Int(gid), pid: Int(pid), executable: executable)
     }
 
     /// The target of `/proc/PID/exe`, or `nil` when the process is gone or belongs to another user.

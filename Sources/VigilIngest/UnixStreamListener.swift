@@ -93,13 +93,13 @@ public final class UnixStreamListener: IngestListener {
     /// The connecting process's credentials from `SO_PEERCRED`; just the path when they cannot be read.
     private static func peer(of channel: any Channel, socketPath: String) -> EventLoopFuture<PeerInfo?> {
         guard let provider = channel as? any SocketOptionProvider else {
-            return channel.eventLoop.makeSucceededFuture(PeerInfo(address: socketPath))
+            return channel.eventLoop.makeSucceededFuture(PeerInfo(address: socketPath, host: LocalHost.name))
         }
         let credentials: EventLoopFuture<PeerCredentials> = provider.unsafeGetSocketOption(
             level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
         return credentials.map { credentials -> PeerInfo? in
             credentials.peerInfo(
                 socketPath: socketPath, executable: PeerCredentials.executable(ofProcess: credentials.pid))
-        }.recover { _ in PeerInfo(address: socketPath) }
+        }.recover { _ in PeerInfo(address: socketPath, host: LocalHost.name) }
     }
 }

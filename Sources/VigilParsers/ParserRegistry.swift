@@ -3,6 +3,15 @@ public enum ParserRegistry {
     /// Built-in parsers, one line each.
     public static let builtIn: [any SourceParser.Type] = [
         JSONSourceParser.self,
+        NginxParser.self,
+        ApacheParser.self,
+        HAProxyParser.self,
+        GatewayParser.self,
+        AuthParser.self,
+        AuditdParser.self,
+        LogfmtParser.self,
+        CEFParser.self,
+        PatternParser.self,
     ]
 
     /// Names of the built-in parsers, in registration order.

@@ -4,7 +4,7 @@ import Glibc
 import Foundation
 import Testing
 import VigilCore
-import VigilIngest
+@testable import VigilIngest
 
 @Suite struct UnixDatagramListenerTests {
     private func makeListener(
@@ -51,7 +51,7 @@ import VigilIngest
         for line in sink.lines {
             #expect(line.listener == "devlog")
             #expect(line.peer == PeerInfo(
-                address: path, uid: Int(getuid()), gid: Int(getgid()), pid: Int(getpid()), executable: ownExecutable()))
+                address: path, host: LocalHost.name, uid: Int(getuid()), gid: Int(getgid()), pid: Int(getpid()), executable: ownExecutable()))
         }
         #expect(metrics.value("vigil_lines_received_total", [("listener", "devlog")]) == 5)
         #expect(access(path, F_OK) != 0)

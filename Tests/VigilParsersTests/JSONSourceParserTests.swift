@@ -144,10 +144,11 @@ import VigilParsers
     }
 
     @Test func registryBuildsParsersByName() throws {
-        #expect(ParserRegistry.names == ["json"])
+        #expect(ParserRegistry.names.first == "json")
+        #expect(Set(ParserRegistry.names).count == ParserRegistry.names.count)
         #expect(try ParserRegistry.make(name: "json", configuration: ParserConfiguration()) is JSONSourceParser)
-        #expect(throws: ConfigurationError.unknownParser("nginx", known: ["json"])) {
-            try ParserRegistry.make(name: "nginx", configuration: ParserConfiguration())
+        #expect(throws: ConfigurationError.unknownParser("nosuch", known: ParserRegistry.names)) {
+            try ParserRegistry.make(name: "nosuch", configuration: ParserConfiguration())
         }
         do {
             _ = try ParserRegistry.make(name: "json", configuration: ParserConfiguration(options: ["aliases": 3]))

@@ -93,8 +93,8 @@ import VigilParsers
     }
 
     @Test func unknownParserIsAConfigurationError() {
-        #expect(throws: ConfigurationError.unknownParser("nginx", known: ["json"]).prefixed(by: "routes[0]")) {
-            try LineProcessor(routes: [LineProcessor.Route(parser: "nginx")])
+        #expect(throws: ConfigurationError.unknownParser("nosuch", known: ParserRegistry.names).prefixed(by: "routes[0]")) {
+            try LineProcessor(routes: [LineProcessor.Route(parser: "nosuch")])
         }
     }
 
