@@ -17,8 +17,8 @@ peak_rss_mb() { awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
 echo "generating $N lines..."
 python3 Benchmarks/gen_lines.py "$N" > "$WORK/lines"
 echo "$(wc -c < "$WORK/lines" | awk '{printf "%.1f MB", $1/1e6}') of input"
-swift build -c release --product vigil >/dev/null
-VIGIL=.build/release/vigil
+swift build -c release --product vigil --scratch-path .build-release >/dev/null
+VIGIL=.build-release/release/vigil
 
 # ---- Vigil ----
 TCP=$(free_port); HTTP=$(free_port); UDP=$(free_port)

@@ -1,4 +1,5 @@
 import Foundation
+import VigilCore
 
 extension LineProcessor {
     /// Which parser handles the lines of a listener, and how their events are labelled.
@@ -18,6 +19,13 @@ extension LineProcessor {
         public var timeZone: TimeZone
         /// Keep the whole line (without framing NULs and trailing newline) in `raw`.
         public var keepRaw: Bool
+        /// Syslog APP-NAME / tag to match (`*` wildcards); `nil` matches any.
+        public var app: String?
+        /// Sending host to match (`*` wildcards); `nil` matches any.
+        public var host: String?
+        /// A filter over what is known before parsing (`source` = listener, `host`, `app`, `severity`,
+        /// `message`, `attrs.syslog.*`); `nil` matches any.
+        public var filter: FilterPredicate?
 
         public init(
             listener: String? = nil, parser: String = JSONSourceParser.name, requireParser: Bool = false,
@@ -32,11 +40,32 @@ extension LineProcessor {
             self.keepRaw = keepRaw
         }
 
+        /// The same route, matched also by app name, host or a filter.
+        public func matching(app: String?, host: String?, filter: FilterPredicate?) -> Route {
+            var copy = self
+            copy.app = app
+            copy.host = host
+            copy.filter = filter
+            return copy
+        }
+
+        /// Whether the route needs the syslog header to decide (not just the listener).
+        var dependsOnHeader: Bool { app != nil || host != nil || filter != nil }
+
         /// The route used when none matches: json, not required.
         public static let fallback = Route()
 
         func matches(_ listenerName: String) -> Bool {
             listener == nil || listener == listenerName
+        }
+
+        /// Full match on the listener and the parsed envelope; `preview` is built only when a filter needs it.
+        func matches(_ line: ReceivedLine, _ syslog: SyslogMessage, preview: () -> AuditEvent) -> Bool {
+            guard matches(line.listener) else { return false }
+            if let app, !Glob.matches(app, syslog.appName ?? "") { return false }
+            if let host, !Glob.matches(host, syslog.hostname ?? line.peer?.host ?? "") { return false }
+            if let filter, !filter.matches(preview()) { return false }
+            return true
         }
     }
 }

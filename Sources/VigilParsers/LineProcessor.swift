@@ -56,11 +56,19 @@ public struct LineProcessor: Sendable {
 
     /// Turns one line into one event; never throws.
     public func process(_ line: ReceivedLine) -> AuditEvent {
-        let routeIndex = routes.firstIndex { $0.matches(line.listener) } ?? routes.count - 1
-        let route = routes[routeIndex]
-        var options = headerOptions[routeIndex]
-        options.reference = line.received
+        trace(line).event
+    }
 
+    /// What happened to one line: its event, the index of the route that took it (`routes.count` for
+    /// the built-in fallback) and that route's parser — what `vigil parse` shows.
+    public struct Trace: Sendable {
+        public var event: AuditEvent
+        public var routeIndex: Int
+        public var route: Route
+        public var isFallback: Bool
+    }
+
+    public func trace(_ line: ReceivedLine) -> Trace {
         // Senders add NULs and newlines around frames: they are framing, not content.
         let bytes = line.bytes
         var start = 0
@@ -68,7 +76,31 @@ public struct LineProcessor: Sendable {
         while start < end && bytes[start] == 0 { start += 1 }
         while end > start && (bytes[end - 1] == 0 || bytes[end - 1] == 0x0A || bytes[end - 1] == 0x0D) { end -= 1 }
         let frame = start == 0 && end == bytes.count ? bytes : Array(bytes[start..<end])
-        let syslog = SyslogHeaderParser.parse(frame, options: options)
+
+        // The header is read with the zone of the first route for this listener; routes that match on
+        // app, host or a filter are then decided on the parsed envelope.
+        let firstIndex = routes.firstIndex { $0.matches(line.listener) } ?? routes.count - 1
+        var options = headerOptions[firstIndex]
+        options.reference = line.received
+        var syslog = SyslogHeaderParser.parse(frame, options: options)
+        var routeIndex = firstIndex
+        if routes[firstIndex].dependsOnHeader {
+            var preview: AuditEvent?
+            routeIndex = routes.indices.first { i in
+                routes[i].matches(line, syslog) {
+                    if let preview { return preview }
+                    let made = Self.preview(line, syslog)
+                    preview = made
+                    return made
+                }
+            } ?? routes.count - 1
+        }
+        let route = routes[routeIndex]
+        if routeIndex != firstIndex, route.timeZone != routes[firstIndex].timeZone, syslog.timestampLacksZone {
+            options = headerOptions[routeIndex]
+            options.reference = line.received
+            syslog = SyslogHeaderParser.parse(frame, options: options)
+        }
         let input = ParserInput(line: line, syslog: syslog, timeZone: route.timeZone)
 
         var event: AuditEvent
@@ -81,6 +113,21 @@ public struct LineProcessor: Sendable {
         }
         complete(&event, route: route, input: input)
         if route.keepRaw { event.raw = String(decoding: frame, as: UTF8.self) }
+        return Trace(event: event, routeIndex: routeIndex, route: route, isFallback: routeIndex == routes.count - 1)
+    }
+
+    /// What a route filter sees before parsing: the envelope as an event.
+    static func preview(_ line: ReceivedLine, _ syslog: SyslogMessage) -> AuditEvent {
+        var event = AuditEvent(time: syslog.timestamp ?? line.received, received: line.received, source: line.listener)
+        event.host = syslog.hostname ?? line.peer?.host
+        event.app = syslog.appName
+        event.message = syslog.message
+        if !syslog.isPriorityDefaulted, let severity = syslog.severity {
+            event.severity = Severity.fromSyslog(severity)
+            var envelope: [String: JSONValue] = ["severity": .int(Int64(severity))]
+            if let facility = syslog.facility { envelope["facility"] = .int(Int64(facility)) }
+            event.attrs["syslog"] = .object(envelope)
+        }
         return event
     }
 

@@ -41,14 +41,93 @@ public enum ConfigurationLoader {
         if let node = top["parsers"] {
             for (name, options) in try reader.mapping(node, "parsers") {
                 let value = try reader.json(options, "parsers.\(name)")
-                guard case .object(let object) = value else {
+                guard case .object(var object) = value else {
                     throw reader.error(options, "parsers.\(name)", "expected a mapping of options")
+                }
+                if let include = object.removeValue(forKey: "include") {
+                    object = try includeOptions(include, into: object, parser: name, node: options, file: file, reader: reader)
                 }
                 config.parsers[name] = object
             }
         }
         try validate(config, top: top, reader: reader)
         return config
+    }
+
+    /// Merges the top-level keys of YAML files named by `include:` (relative to the including file)
+    /// under the parser's own options; lists (such as `templates`) are concatenated, own options first.
+    static func includeOptions(
+        _ include: JSONValue, into options: [String: JSONValue], parser: String, node: Node, file: String,
+        reader: NodeReader
+    ) throws(ConfigurationFileError) -> [String: JSONValue] {
+        let paths: [String]
+        switch include {
+        case .string(let path): paths = [path]
+        case .array(let items): paths = items.compactMap(\.stringValue)
+        default: throw reader.error(node, "parsers.\(parser).include", "expected a file path or a list of paths")
+        }
+        var merged = options
+        let base = (file as NSString).deletingLastPathComponent
+        for path in paths {
+            let full = path.hasPrefix("/") ? path : (base.isEmpty ? path : base + "/" + path)
+            let text: String
+            do {
+                text = try String(contentsOfFile: full, encoding: .utf8)
+            } catch {
+                throw reader.error(node, "parsers.\(parser).include", "cannot read \(full): \(error.localizedDescription)")
+            }
+            let root: Node?
+            do {
+                root = try Yams.compose(yaml: text)
+            } catch {
+                throw ConfigurationFileError(file: full, line: nil, field: "", reason: "not valid YAML: \(error)")
+            }
+            guard let root else { continue }
+            let included = NodeReader(file: full)
+            guard case .object(let object) = try included.json(root, "") else {
+                throw included.error(root, "", "expected a mapping of parser options")
+            }
+            for (key, value) in object {
+                if case .array(let extra) = value, case .array(let own)? = merged[key] {
+                    merged[key] = .array(own + extra)
+                } else if merged[key] == nil {
+                    merged[key] = value
+                }
+            }
+        }
+        return merged
+    }
+
+    /// The line and column of a dotted field path (`parsers.pattern.rules[2].regex`) in a YAML file:
+    /// the deepest node that exists on that path.
+    public static func locate(_ path: String, inFile file: String) -> (line: Int, column: Int)? {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8), var node = try? Yams.compose(yaml: text) else {
+            return nil
+        }
+        var found = node.mark.map { ($0.line, $0.column) }
+        for segment in path.split(separator: ".") {
+            var key = Substring(segment)
+            var indices: [Int] = []
+            while let open = key.lastIndex(of: "["), key.hasSuffix("]"), let index = Int(key[key.index(after: open)..<key.index(before: key.endIndex)]) {
+                indices.insert(index, at: 0)
+                key = key[..<open]
+            }
+            if !key.isEmpty {
+                guard let next = node.mapping?[String(key)] else { break }
+                node = next
+            }
+            var complete = true
+            for index in indices {
+                guard let sequence = node.sequence, index < sequence.count else {
+                    complete = false
+                    break
+                }
+                node = sequence[index]
+            }
+            found = node.mark.map { ($0.line, $0.column) } ?? found
+            if !complete { break }
+        }
+        return found.map { (line: $0.0, column: $0.1) }
     }
 
     private static func yamlLine(_ error: YamlError) -> Int? {
@@ -125,7 +204,9 @@ public enum ConfigurationLoader {
         for (i, item) in try r.sequence(node, "routes").enumerated() {
             let path = "routes[\(i)]"
             let m = try r.mapping(item, path)
-            try r.allowOnly(m, ["listener", "parser", "require_parser", "kind", "source", "time_zone", "keep_raw"], in: path)
+            try r.allowOnly(
+                m, ["listener", "app", "host", "filter", "parser", "require_parser", "kind", "source", "time_zone", "keep_raw"],
+                in: path)
             var route = VigilConfiguration.Route()
             if let n = m["listener"] { route.listener = try r.string(n, path + ".listener") }
             if let n = m["parser"] { route.parser = try r.string(n, path + ".parser") }
@@ -142,6 +223,17 @@ public enum ConfigurationLoader {
                 route.timeZone = zone
             }
             if let n = m["keep_raw"] { route.keepRaw = try r.bool(n, path + ".keep_raw") }
+            if let n = m["app"] { route.app = try r.string(n, path + ".app") }
+            if let n = m["host"] { route.host = try r.string(n, path + ".host") }
+            if let n = m["filter"] {
+                let text = try r.string(n, path + ".filter")
+                do {
+                    _ = try Filter.parse(text)
+                } catch {
+                    throw r.error(n, path + ".filter", "\(error)")
+                }
+                route.filter = text
+            }
             result.append(route)
         }
         return result

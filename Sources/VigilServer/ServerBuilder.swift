@@ -60,7 +60,9 @@ public enum ServerBuilder {
         do {
             _ = try makeProcessor(configuration)
         } catch {
-            throw ConfigurationFileError(file: file, line: nil, field: "parsers", reason: "\(error)")
+            let location = ConfigurationLoader.locate(error.path, inFile: file)
+            throw ConfigurationFileError(
+                file: file, line: location?.line, column: location?.column, field: error.path, reason: error.reason)
         }
     }
 
@@ -74,7 +76,10 @@ public enum ServerBuilder {
         let routes = configuration.routes.map { route in
             LineProcessor.Route(
                 listener: route.listener, parser: route.parser, requireParser: route.requireParser, kind: route.kind,
-                source: route.source, timeZone: TimeZone(identifier: route.timeZone) ?? .gmt, keepRaw: route.keepRaw)
+                source: route.source, timeZone: TimeZone(identifier: route.timeZone) ?? .gmt, keepRaw: route.keepRaw
+            ).matching(
+                app: route.app, host: route.host,
+                filter: route.filter.flatMap { try? Filter.parse($0) }?.predicate(now: .now()))
         }
         return LineProcessor(routes: routes, parsers: parsers)
     }

@@ -78,6 +78,12 @@ public struct VigilConfiguration: Sendable {
         /// IANA zone for timestamps without one (RFC 3164).
         public var timeZone: String = "UTC"
         public var keepRaw: Bool = true
+        /// Syslog app name (tag) to match, `*` wildcards.
+        public var app: String?
+        /// Sending host to match, `*` wildcards.
+        public var host: String?
+        /// Filter-language condition on the envelope (`app`, `host`, `severity`, `message`, `source`).
+        public var filter: String?
         public init() {}
     }
 

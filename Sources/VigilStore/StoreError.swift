@@ -5,6 +5,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case corrupt(path: String, reason: String)
     case io(path: String, reason: String)
     case invalidCursor(String)
+    case locked(path: String)
 
     public var description: String {
         switch self {
@@ -15,6 +16,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .corrupt(let path, let reason): return "the store file \(path) is not usable: \(reason)"
         case .io(let path, let reason): return "store I/O failed at \(path): \(reason)"
         case .invalidCursor(let text): return "the cursor '\(text)' is not one this store issued"
+        case .locked(let path):
+            return "the store \(path) is in use by another writer (is `vigil serve` already running on this data directory?)"
         }
     }
 }

@@ -16,6 +16,8 @@ public final class StoreWriter {
     private let sealer: PartitionSealer
     /// The last stored event's sequence number and hash (the chain head), if any.
     public private(set) var head: ChainHead?
+    /// Held for the writer's lifetime: one writer per store, or the chain would fork.
+    private let lockDescriptor: Int32
 
     /// Opens (or creates) the store in `directory`; seals partitions a crash left unsealed.
     public init(directory: String, options: StoreOptions = StoreOptions(), logger: Logger, now: Timestamp)
@@ -28,6 +30,11 @@ public final class StoreWriter {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
             throw .io(path: directory, reason: "cannot create the directory: \(error)")
+        }
+        lockDescriptor = Glibc.open(directory + "/LOCK", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard lockDescriptor >= 0, flock(lockDescriptor, LOCK_EX | LOCK_NB) == 0 else {
+            if lockDescriptor >= 0 { Glibc.close(lockDescriptor) }
+            throw .locked(path: directory)
         }
         let existing = try PartitionDirectory.list(directory)
         sealer = PartitionSealer(logger: logger)
@@ -51,7 +58,10 @@ public final class StoreWriter {
         if let head { partition.lastSeq = max(partition.lastSeq ?? 0, head.seq) }
     }
 
-    deinit { sealer.stop() }
+    deinit {
+        sealer.stop()
+        Glibc.close(lockDescriptor)
+    }
 
     private static let insertSQL =
         "INSERT INTO events (" + Schema.columns.joined(separator: ",") + ") VALUES ("
@@ -141,6 +151,7 @@ public final class StoreWriter {
     public func close() {
         sealer.stop()
         connection.close()
+        flock(lockDescriptor, LOCK_UN)
     }
 
     private func bind(_ e: AuditEvent, seq: Int64) throws(StoreError) {
