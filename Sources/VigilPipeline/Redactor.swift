@@ -1,0 +1,183 @@
+import VigilCore
+
+/// Masks secrets in an event before it is hashed and stored (DESIGN.md, "Data flow": redact, then
+/// drop rules, then the hash chain), so passwords, tokens and card numbers never reach the store,
+/// the live stream, archives or exports.
+///
+/// Built once from configuration, then `redact(_:)` per event on the ingest path:
+///
+/// - **Built-ins** (`BuiltInRedaction`, each can be turned off by name) run as one byte scan per
+///   string: `password_fields`, `bearer_tokens`, `api_keys`, `card_numbers`.
+/// - **Sensitive names**: in `attrs` (at any depth) a member named like a secret (`password`,
+///   `api_key`, `Authorization`, `Cookie`, `cvv` …) has its whole value replaced; so do `old` and
+///   `new` of a change whose `field` is such a name. The name decides which built-in owns it.
+/// - **User rules** (`RedactionRule`): Swift regexes, compiled once, on the fields they name.
+///
+/// Strings looked at: `message`, `url`, `raw`, `user_agent`, `entity_name`, `entity_id`,
+/// `entity_type`, `error`, `actor*`, `impersonator`, `category`, `host`, `app`, every string inside
+/// `attrs` and `changes`; `session` and `ip` only for user rules naming them. `id`, `time`,
+/// `received` and `action` are never changed, and an event with no secret is left as it was
+/// (nothing is copied or rewritten).
+public struct Redactor: Sendable {
+    /// Rule names in report order: the four built-ins (even when off), then user rules.
+    public let ruleNames: [String]
+    /// What built-ins and sensitive names put in place of a secret.
+    public let replacement: String
+    let scanner: SecretScanner
+    let rules: [CompiledRedactionRule]
+    let builtInsActive: Bool
+
+    /// Compiles the configuration.
+    /// - Parameters:
+    ///   - rules: user rules, in configuration order.
+    ///   - disabledBuiltIns: names of built-ins to turn off (`"card_numbers"` …).
+    ///   - replacement: text for secrets found by built-ins and sensitive names.
+    /// - Throws: `RedactionError` naming the rule index and the offending value.
+    public init(
+        rules: [RedactionRule] = [], disabledBuiltIns: [String] = [],
+        replacement: String = RedactionRule.defaultReplacement
+    ) throws(RedactionError) {
+        var enabled = BuiltInSet.all
+        for (index, name) in disabledBuiltIns.enumerated() {
+            guard let rule = BuiltInRedaction(rawValue: name) else { throw .unknownBuiltIn(index: index, name: name) }
+            enabled.remove(BuiltInSet(rule))
+        }
+        var taken = Set(BuiltInRedaction.allCases.map(\.rawValue))
+        var compiled: [CompiledRedactionRule] = []
+        for (index, rule) in rules.enumerated() {
+            compiled.append(try CompiledRedactionRule(rule, index: index, taken: taken))
+            taken.insert(rule.name)
+        }
+        self.ruleNames = BuiltInRedaction.allCases.map(\.rawValue) + compiled.map(\.name)
+        self.replacement = replacement
+        self.scanner = SecretScanner(enabled: enabled, replacement: Array(replacement.utf8))
+        self.rules = compiled
+        self.builtInsActive = !enabled.isEmpty
+    }
+
+    /// Whether any rule is on; when not, `redact(_:)` returns at once.
+    public var isActive: Bool { builtInsActive || !rules.isEmpty }
+
+    /// Masks every secret in `event` in place.
+    /// - Returns: matches per rule (empty when the event was clean), for the caller's metrics.
+    public func redact(_ event: inout AuditEvent) -> RedactionReport {
+        var report = RedactionReport(ruleCount: ruleNames.count)
+        guard isActive else { return report }
+        redact(&event.message, .message, &report)
+        redact(&event.url, .url, &report)
+        redact(&event.raw, .raw, &report)
+        redact(&event.userAgent, .userAgent, &report)
+        redact(&event.error, .error, &report)
+        redact(&event.entityName, .entityName, &report)
+        redact(&event.entityID, .entityID, &report)
+        redact(&event.entityType, .entityType, &report)
+        redact(&event.actor, .actor, &report)
+        redact(&event.actorID, .actorID, &report)
+        redact(&event.actorRole, .actorRole, &report)
+        redact(&event.actorType, .actorType, &report)
+        redact(&event.impersonator, .impersonator, &report)
+        redact(&event.category, .category, &report)
+        redact(&event.host, .host, &report)
+        redact(&event.app, .app, &report)
+        if !rules.isEmpty {
+            redact(&event.session, .session, &report)
+            redact(&event.ip, .ip, &report)
+        }
+        if !event.attrs.isEmpty, let attrs = redact(object: event.attrs, in: .attrs, &report) {
+            event.attrs = attrs
+        }
+        for index in event.changes.indices {
+            let name = event.changes[index].field
+            if let old = event.changes[index].old,
+                let masked = masked(named: name, old, &report) ?? redact(old, in: .changes, &report)
+            {
+                event.changes[index].old = masked
+            }
+            if let new = event.changes[index].new,
+                let masked = masked(named: name, new, &report) ?? redact(new, in: .changes, &report)
+            {
+                event.changes[index].new = masked
+            }
+        }
+        return report
+    }
+
+    /// Masks one free-text string with the built-ins and every user rule: what `redact(_:)` does to
+    /// `message`. Returns `nil` when nothing matched.
+    public func redact(text: String, report: inout RedactionReport) -> String? {
+        redact(text, .message, &report)
+    }
+
+    // MARK: - Fields
+
+    @inline(__always)
+    private func redact(_ value: inout String?, _ field: RedactableField, _ report: inout RedactionReport) {
+        guard let text = value, let redacted = redact(text, field, &report) else { return }
+        value = redacted
+    }
+
+    private func redact(_ text: String, _ field: RedactableField, _ report: inout RedactionReport) -> String? {
+        var current: String?
+        if builtInsActive, field != .session, field != .ip {  // RedactableFieldSet.standard
+            current = scanner.redact(text, into: &report)
+        }
+        for (offset, rule) in rules.enumerated() where rule.fields.has(field) {
+            if let (text, matches) = rule.apply(to: current ?? text) {
+                current = text
+                report.add(matches, at: BuiltInRedaction.allCases.count + offset)
+            }
+        }
+        return current
+    }
+
+    // MARK: - Structured values
+
+    /// The masked copy of a JSON value, or `nil` when nothing in it changed.
+    private func redact(_ value: JSONValue, in field: RedactableField, _ report: inout RedactionReport) -> JSONValue? {
+        switch value {
+        case .string(let text):
+            return redact(text, field, &report).map(JSONValue.string)
+        case .array(let items):
+            var result: [JSONValue]?
+            for (index, item) in items.enumerated() {
+                guard let masked = redact(item, in: field, &report) else { continue }
+                if result == nil { result = items }
+                result?[index] = masked
+            }
+            return result.map(JSONValue.array)
+        case .object(let members):
+            return redact(object: members, in: field, &report).map(JSONValue.object)
+        case .null, .bool, .int, .double:
+            return nil
+        }
+    }
+
+    private func redact(
+        object members: [String: JSONValue], in field: RedactableField, _ report: inout RedactionReport
+    ) -> [String: JSONValue]? {
+        var result: [String: JSONValue]?
+        for (name, value) in members {
+            guard let masked = masked(named: name, value, &report) ?? redact(value, in: field, &report) else {
+                continue
+            }
+            if result == nil { result = members }
+            result?[name] = masked
+        }
+        return result
+    }
+
+    /// The replacement for a whole value whose name marks it secret (`password`, `api_key` …), or `nil`.
+    private func masked(named name: String, _ value: JSONValue, _ report: inout RedactionReport) -> JSONValue? {
+        guard builtInsActive, let key = SensitiveKey.classify(name), scanner.enabled.has(key.rule) else { return nil }
+        switch value {
+        case .null:
+            return nil
+        case .string(let text):
+            guard text.utf8.count >= max(1, key.minimumLength), text != replacement else { return nil }
+        case .bool, .int, .double, .array, .object:
+            guard key.minimumLength <= 1 else { return nil }
+        }
+        report.add(1, at: key.rule.index)
+        return .string(replacement)
+    }
+}
