@@ -25,6 +25,8 @@ let package = Package(
     targets: [
         // SQLite's C API plus the macros Swift cannot import (SQLITE_TRANSIENT).
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        // zlib's inflateInit2/deflateInit2 are macros: a shim exposes them (gzip import and archives).
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Event model, canonical JSON, filter language. No I/O.
         .target(name: "VigilCore", swiftSettings: swiftSettings),
         // Syslog headers, SourceParser plugins.
@@ -88,7 +90,7 @@ let package = Package(
         .target(
             name: "VigilCLI",
             dependencies: [
-                "VigilCore", "VigilParsers", "VigilServer", "VigilStore",
+                "VigilCore", "VigilParsers", "VigilServer", "VigilStore", "VigilPipeline", "CZlib",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -98,6 +100,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "vigil", dependencies: ["VigilCLI"], swiftSettings: swiftSettings),
+        // `swift run -c release ParserBench`: per-parser throughput on one core.
+        .executableTarget(
+            name: "ParserBench", dependencies: ["VigilCore", "VigilParsers"], path: "Benchmarks/ParserBench",
+            swiftSettings: swiftSettings),
 
         .target(name: "VigilTestSupport", dependencies: ["VigilCore"], path: "Tests/VigilTestSupport",
                 swiftSettings: swiftSettings),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VigilCore
 import VigilParsers
+import VigilPipeline
 import VigilServer
 
 struct ParseCommand: ParsableCommand {
@@ -29,7 +30,11 @@ struct ParseCommand: ParsableCommand {
     func run() throws {
         let configuration = try options.load()
         let processor: LineProcessor
+        let redactor: Redactor
+        let dropRules: DropRules
         do {
+            redactor = try ServerBuilder.makeRedactor(configuration)
+            dropRules = try ServerBuilder.makeDropRules(configuration)
             if let parser {
                 let options = ParserConfiguration(options: configuration.parsers[parser] ?? [:])
                 let instance = try ParserRegistry.make(name: parser, configuration: options)
@@ -43,12 +48,17 @@ struct ParseCommand: ParsableCommand {
         }
         let received = Timestamp.now()
         func show(_ text: String) {
-            let trace = processor.trace(ReceivedLine(bytes: Array(text.utf8), received: received, listener: listener))
+            var trace = processor.trace(ReceivedLine(bytes: Array(text.utf8), received: received, listener: listener))
+            _ = redactor.redact(&trace.event)
             var w = JSONWriter()
             w.raw("{\"route\":")
             w.write(trace.isFallback ? "default" : "routes[\(trace.routeIndex)]")
             w.raw(",\"parser\":")
             w.write(trace.route.parser)
+            if let rule = dropRules.firstMatch(trace.event) {
+                w.raw(",\"dropped_by\":")
+                w.write(dropRules.names[rule])
+            }
             w.raw(",\"event\":")
             trace.event.encode(into: &w, includeChain: false)
             w.raw("}")

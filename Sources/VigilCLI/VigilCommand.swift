@@ -6,7 +6,8 @@ public struct VigilCommand: AsyncParsableCommand {
         commandName: "vigil",
         abstract: "Audit-trail ingestion daemon: who did what, when, from where — with proof.",
         subcommands: [
-            ServeCommand.self, QueryCommand.self, TailCommand.self, SendCommand.self, ParseCommand.self,
+            ServeCommand.self, QueryCommand.self, TailCommand.self, SendCommand.self, ParseCommand.self, ImportCommand.self,
+            ReparseCommand.self,
             CheckConfigCommand.self,
         ]
     )

@@ -9,10 +9,10 @@ import VigilCore
 public final class EventQueue: @unchecked Sendable {
     // All mutable state below is guarded by `condition`.
     private let condition = NSCondition()
-    private var batches: [[AuditEvent]] = []
+    private var batches: [[PreparedEvent]] = []
     private var head = 0
     private var queued = 0
-    private var waiting: [(events: [AuditEvent], resume: CheckedContinuation<Void, Never>)] = []
+    private var waiting: [(events: [PreparedEvent], resume: CheckedContinuation<Void, Never>)] = []
     private var closed = false
     public let capacity: Int
 
@@ -35,7 +35,7 @@ public final class EventQueue: @unchecked Sendable {
 
     /// Enqueues, suspending while the queue is full. Never drops: it returns once the events are queued
     /// (or, after `close`, handed over regardless so that nothing accepted is lost).
-    public func submit(_ events: [AuditEvent]) async {
+    public func submit(_ events: [PreparedEvent]) async {
         guard !events.isEmpty else { return }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             enqueueOrPark(events, continuation)
@@ -44,7 +44,7 @@ public final class EventQueue: @unchecked Sendable {
 
     /// Queues the events and resumes at once when there is room; otherwise parks the producer
     /// until `take` makes room.
-    private func enqueueOrPark(_ events: [AuditEvent], _ continuation: CheckedContinuation<Void, Never>) {
+    private func enqueueOrPark(_ events: [PreparedEvent], _ continuation: CheckedContinuation<Void, Never>) {
         condition.lock()
         if closed || (waiting.isEmpty && (queued == 0 || queued + events.count <= capacity)) {
             append(events)
@@ -57,7 +57,7 @@ public final class EventQueue: @unchecked Sendable {
     }
 
     /// Enqueues if there is room; `false` when full.
-    public func trySubmit(_ events: [AuditEvent]) -> Bool {
+    public func trySubmit(_ events: [PreparedEvent]) -> Bool {
         guard !events.isEmpty else { return true }
         condition.lock()
         defer { condition.unlock() }
@@ -66,7 +66,7 @@ public final class EventQueue: @unchecked Sendable {
         return true
     }
 
-    private func append(_ events: [AuditEvent]) {
+    private func append(_ events: [PreparedEvent]) {
         batches.append(events)
         queued += events.count
         condition.broadcast()
@@ -74,7 +74,7 @@ public final class EventQueue: @unchecked Sendable {
 
     /// Blocks until events are available, then waits up to `linger` seconds for `max` to accumulate.
     /// Returns `nil` once the queue is closed and empty.
-    public func take(max: Int, linger: TimeInterval) -> [AuditEvent]? {
+    public func take(max: Int, linger: TimeInterval) -> [PreparedEvent]? {
         condition.lock()
         defer { condition.unlock() }
         while queued == 0 && waiting.isEmpty && !closed { condition.wait() }
@@ -85,7 +85,7 @@ public final class EventQueue: @unchecked Sendable {
                 if !condition.wait(until: deadline) { break }
             }
         }
-        var out: [AuditEvent] = []
+        var out: [PreparedEvent] = []
         out.reserveCapacity(Swift.min(queued, max))
         while head < batches.count && (out.isEmpty || out.count + batches[head].count <= max) {
             out.append(contentsOf: batches[head])

@@ -11,10 +11,9 @@ import VigilStore
 /// It runs on a dedicated thread because SQLite calls block; Swift's cooperative threads stay free
 /// for the listeners.
 public final class EventWriter: @unchecked Sendable {
-    // `store`, `chain` and `ids` are touched only by the writer thread once `run` starts.
+    // `store` and `chain` are touched only by the writer thread once `run` starts.
     private let store: StoreWriter
     private var chain: HashChain
-    private var ids = EventIDGenerator()
     public let queue: EventQueue
     public let live: LiveStream
     private let logger: Logger
@@ -61,16 +60,13 @@ public final class EventWriter: @unchecked Sendable {
         var closing = false
         while let batch = queue.take(max: batchSize, linger: linger) {
             queueDepth.record(queue.depth)
-            var events = batch
-            for i in events.indices {
-                events[i].id = ids.next(at: events[i].received)
-                chain.link(&events[i])
-            }
+            var records = batch.map(\.record)
+            for i in records.indices { chain.link(&records[i].event, canonical: batch[i].canonical) }
             var attempt = 0
             while true {
                 let start = DispatchTime.now().uptimeNanoseconds
                 do {
-                    try store.append(events, now: clock())
+                    try store.append(records: records, now: clock())
                     commitTimer.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start))
                     break
                 } catch {
@@ -78,20 +74,21 @@ public final class EventWriter: @unchecked Sendable {
                     storeErrors.increment()
                     logger.error(
                         "Storing a batch failed; retrying.",
-                        metadata: ["error": "\(error)", "events": "\(events.count)", "attempt": "\(attempt)"])
+                        metadata: ["error": "\(error)", "events": "\(records.count)", "attempt": "\(attempt)"])
                     closing = closing || queue.isClosed
                     if closing && attempt >= 5 {
-                        lost.increment(by: events.count)
-                        logger.critical("Giving up on a batch at shutdown.", metadata: ["events": "\(events.count)"])
+                        lost.increment(by: records.count)
+                        logger.critical("Giving up on a batch at shutdown.", metadata: ["events": "\(records.count)"])
                         // The chain head stays at the last committed event.
                         chain = HashChain(head: store.head?.hash)
-                        events = []
+                        records = []
                         break
                     }
                     Thread.sleep(forTimeInterval: min(5, 0.1 * pow(2, Double(min(attempt, 6)))))
                 }
             }
-            guard !events.isEmpty else { continue }
+            guard !records.isEmpty else { continue }
+            let events = records.map(\.event)
             count(events)
             live.publish(events)
         }

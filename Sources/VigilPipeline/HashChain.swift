@@ -19,6 +19,17 @@ public struct HashChain: Sendable {
         head = event.hash ?? head
     }
 
+    /// Links an event whose canonical bytes are already encoded.
+    public mutating func link(_ event: inout AuditEvent, canonical: [UInt8]) {
+        event.prevHash = head
+        var hasher = SHA256()
+        hasher.update(data: head)
+        hasher.update(data: canonical)
+        let digest = Array(hasher.finalize())
+        event.hash = digest
+        head = digest
+    }
+
     /// The hash an event should carry after `prev`.
     public static func digest(prev: [UInt8], event: AuditEvent) -> [UInt8] {
         var hasher = SHA256()

@@ -1,3 +1,4 @@
+import Metrics
 import Synchronization
 import VigilCore
 import VigilParsers
@@ -7,24 +8,78 @@ import VigilParsers
 public final class PipelineSink: LineSink {
     public let processor: LineProcessor
     public let queue: EventQueue
+    public let redactor: Redactor?
+    public let dropRules: DropRules?
     private let accepted = Atomic<Int>(0)
+    private let dropped = Atomic<Int>(0)
+    private let dropCounters: [Counter]
+    private let redactionCounters: [Counter]
 
-    public init(processor: LineProcessor, queue: EventQueue) {
+    /// - Parameters:
+    ///   - redactor: masks secrets in every event before it is hashed, stored or streamed.
+    ///   - dropRules: events matching one are not stored (counted per rule in `vigil_events_dropped_total`).
+    public init(processor: LineProcessor, queue: EventQueue, redactor: Redactor? = nil, dropRules: DropRules? = nil) {
         self.processor = processor
         self.queue = queue
+        self.redactor = redactor?.isActive == true ? redactor : nil
+        self.dropRules = dropRules?.isEmpty == false ? dropRules : nil
+        dropCounters = (dropRules?.names ?? []).map { Counter(label: "vigil_events_dropped_total", dimensions: [("rule", $0)]) }
+        redactionCounters = (redactor?.ruleNames ?? []).map { Counter(label: "vigil_redactions_total", dimensions: [("rule", $0)]) }
     }
 
-    /// Lines accepted into the queue since start: each one will be committed before a clean exit.
+    /// Events removed by drop rules since start.
+    public var droppedCount: Int { dropped.load(ordering: .relaxed) }
+
+    /// Applies drop rules and redaction, then gives each kept event its id and encodings.
+    func prepare(_ events: [AuditEvent]) -> [PreparedEvent] {
+        guard dropRules != nil || redactor != nil else { return PreparedEvent.batch(events) }
+        var kept: [AuditEvent] = []
+        kept.reserveCapacity(events.count)
+        var drops = 0
+        for var event in events {
+            if let rule = dropRules?.firstMatch(event) {
+                dropCounters[rule].increment()
+                drops += 1
+                continue
+            }
+            if let redactor {
+                let report = redactor.redact(&event)
+                if report.didRedact {
+                    for (index, count) in report.counts.enumerated() where count > 0 && index < redactionCounters.count {
+                        redactionCounters[index].increment(by: count)
+                    }
+                }
+            }
+            kept.append(event)
+        }
+        if drops > 0 { dropped.add(drops, ordering: .relaxed) }
+        return PreparedEvent.batch(kept)
+    }
+
+    /// Events accepted into the queue since start: each one will be committed before a clean exit
+    /// (lines removed by drop rules are counted in `droppedCount` instead).
     public var acceptedCount: Int { accepted.load(ordering: .relaxed) }
 
     public func submit(_ lines: [ReceivedLine]) async {
-        await queue.submit(lines.map(processor.process))
-        accepted.add(lines.count, ordering: .relaxed)
+        let prepared = prepare(lines.map(processor.process))
+        await queue.submit(prepared)
+        accepted.add(prepared.count, ordering: .relaxed)
+    }
+
+    /// Queues events that were parsed elsewhere (`vigil import`, `vigil reparse`); the writer gives
+    /// them new ids and chain links.
+    public func submit(events: [AuditEvent]) async {
+        var events = events
+        for i in events.indices { events[i].id = EventID(high: 0, low: 0) }
+        let prepared = prepare(events)
+        await queue.submit(prepared)
+        accepted.add(prepared.count, ordering: .relaxed)
     }
 
     public func trySubmit(_ lines: [ReceivedLine]) -> Bool {
-        guard queue.trySubmit(lines.map(processor.process)) else { return false }
-        accepted.add(lines.count, ordering: .relaxed)
+        let prepared = prepare(lines.map(processor.process))
+        guard queue.trySubmit(prepared) else { return false }
+        accepted.add(prepared.count, ordering: .relaxed)
         return true
     }
 }

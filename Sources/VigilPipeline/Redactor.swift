@@ -1,3 +1,4 @@
+import Foundation
 import VigilCore
 
 /// Masks secrets in an event before it is hashed and stored (DESIGN.md, "Data flow": redact, then
@@ -63,6 +64,9 @@ public struct Redactor: Sendable {
     public func redact(_ event: inout AuditEvent) -> RedactionReport {
         var report = RedactionReport(ruleCount: ruleNames.count)
         guard isActive else { return report }
+        // Values masked by their name in attrs/changes may also stand in the free text (the raw JSON
+        // line holds `"old":"hunter2"` after `"field":"password"`): they are scrubbed there too.
+        let secrets = builtInsActive ? secretValues(in: event) : []
         redact(&event.message, .message, &report)
         redact(&event.url, .url, &report)
         redact(&event.raw, .raw, &report)
@@ -99,7 +103,44 @@ public struct Redactor: Sendable {
                 event.changes[index].new = masked
             }
         }
+        if !secrets.isEmpty {
+            for keyPath in [\AuditEvent.raw, \.message, \.url, \.error, \.entityName, \.userAgent] {
+                guard var text = event[keyPath: keyPath] else { continue }
+                var changed = false
+                for secret in secrets where text.contains(secret) {
+                    text = text.replacingOccurrences(of: secret, with: replacement)
+                    changed = true
+                }
+                if changed { event[keyPath: keyPath] = text }
+            }
+        }
         return report
+    }
+
+    /// String values stored under secret names in `attrs` (any depth) and in `changes` of secret fields.
+    private func secretValues(in event: AuditEvent) -> [String] {
+        var found: [String] = []
+        func isSecret(_ name: String, _ text: String) -> Bool {
+            guard let key = SensitiveKey.classify(name), scanner.enabled.has(key.rule) else { return false }
+            return text.utf8.count >= max(4, key.minimumLength) && text != replacement
+        }
+        func walk(_ value: JSONValue, name: String?) {
+            switch value {
+            case .string(let text):
+                if let name, isSecret(name, text) { found.append(text) }
+            case .array(let items):
+                for item in items { walk(item, name: name) }
+            case .object(let members):
+                for (key, member) in members { walk(member, name: key) }
+            default:
+                break
+            }
+        }
+        if !event.attrs.isEmpty { walk(.object(event.attrs), name: nil) }
+        for change in event.changes {
+            for value in [change.old, change.new].compactMap({ $0 }) { walk(value, name: change.field) }
+        }
+        return found
     }
 
     /// Masks one free-text string with the built-ins and every user rule: what `redact(_:)` does to

@@ -29,7 +29,8 @@ public enum ConfigurationLoader {
         guard let root else { return config }
         let reader = NodeReader(file: file)
         let top = try reader.mapping(root, "")
-        try reader.allowOnly(top, ["data_dir", "listeners", "http", "store", "routes", "parsers", "log_level"], in: "")
+        try reader.allowOnly(
+            top, ["data_dir", "listeners", "http", "store", "routes", "parsers", "log_level", "drop", "redact"], in: "")
         if let node = top["data_dir"] { config.dataDirectory = try reader.string(node, "data_dir") }
         if let node = top["log_level"] {
             config.logLevel = try reader.oneOf(node, "log_level", ["trace", "debug", "info", "notice", "warning", "error", "critical"])
@@ -38,6 +39,48 @@ public enum ConfigurationLoader {
         if let node = top["http"] { config.http = try http(node, reader) }
         if let node = top["store"] { config.store = try store(node, reader) }
         if let node = top["routes"] { config.routes = try routes(node, reader) }
+        if let node = top["drop"] {
+            for (i, item) in try reader.sequence(node, "drop").enumerated() {
+                let m = try reader.mapping(item, "drop[\(i)]")
+                try reader.allowOnly(m, ["name", "filter"], in: "drop[\(i)]")
+                guard let name = m["name"], let filter = m["filter"] else {
+                    throw reader.error(item, "drop[\(i)]", "a drop rule needs a 'name' and a 'filter'")
+                }
+                config.drop.append((try reader.string(name, "drop[\(i)].name"), try reader.string(filter, "drop[\(i)].filter")))
+            }
+        }
+        if let node = top["redact"] {
+            let m = try reader.mapping(node, "redact")
+            try reader.allowOnly(m, ["replacement", "disable", "rules"], in: "redact")
+            if let n = m["replacement"] { config.redaction.replacement = try reader.string(n, "redact.replacement") }
+            if let n = m["disable"] {
+                config.redaction.disable = try reader.sequence(n, "redact.disable").enumerated().map { i, item throws(ConfigurationFileError) in
+                    try reader.string(item, "redact.disable[\(i)]")
+                }
+            }
+            if let n = m["rules"] {
+                for (i, item) in try reader.sequence(n, "redact.rules").enumerated() {
+                    let path = "redact.rules[\(i)]"
+                    let r = try reader.mapping(item, path)
+                    try reader.allowOnly(r, ["name", "pattern", "replacement", "fields", "contains"], in: path)
+                    guard let name = r["name"], let pattern = r["pattern"] else {
+                        throw reader.error(item, path, "a redaction rule needs a 'name' and a 'pattern'")
+                    }
+                    var fields: [String]?
+                    if let f = r["fields"] {
+                        fields = try reader.sequence(f, path + ".fields").enumerated().map { j, x throws(ConfigurationFileError) in
+                            try reader.string(x, path + ".fields[\(j)]")
+                        }
+                    }
+                    config.redaction.rules.append((
+                        try reader.string(name, path + ".name"), try reader.string(pattern, path + ".pattern"),
+                        try r["replacement"].map { x throws(ConfigurationFileError) in try reader.string(x, path + ".replacement") },
+                        fields,
+                        try r["contains"].map { x throws(ConfigurationFileError) in try reader.string(x, path + ".contains") }
+                    ))
+                }
+            }
+        }
         if let node = top["parsers"] {
             for (name, options) in try reader.mapping(node, "parsers") {
                 let value = try reader.json(options, "parsers.\(name)")

@@ -64,6 +64,40 @@ public enum ServerBuilder {
             throw ConfigurationFileError(
                 file: file, line: location?.line, column: location?.column, field: error.path, reason: error.reason)
         }
+        do {
+            _ = try makeDropRules(configuration)
+        } catch {
+            let path = "drop" + error.path
+            let location = ConfigurationLoader.locate(path, inFile: file)
+            throw ConfigurationFileError(file: file, line: location?.line, column: location?.column, field: path, reason: "\(error)")
+        }
+        do {
+            _ = try makeRedactor(configuration)
+        } catch {
+            let path = "redact." + error.path
+            let location = ConfigurationLoader.locate(path, inFile: file)
+            throw ConfigurationFileError(file: file, line: location?.line, column: location?.column, field: path, reason: "\(error)")
+        }
+    }
+
+    public static func makeDropRules(_ configuration: VigilConfiguration) throws(DropRuleError) -> DropRules {
+        try DropRules(configuration.drop.map { DropRules.Rule(name: $0.name, filter: $0.filter) })
+    }
+
+    public static func makeRedactor(_ configuration: VigilConfiguration) throws(RedactionError) -> Redactor {
+        let r = configuration.redaction
+        return try Redactor(
+            rules: r.rules.map {
+                RedactionRule(name: $0.name, pattern: $0.pattern, replacement: $0.replacement ?? r.replacement, fields: $0.fields, contains: $0.contains)
+            },
+            disabledBuiltIns: r.disable, replacement: r.replacement)
+    }
+
+    /// The pipeline entry every listener feeds: processor, drop rules and redaction.
+    public static func makeSink(_ configuration: VigilConfiguration, queue: EventQueue) throws -> PipelineSink {
+        PipelineSink(
+            processor: try makeProcessor(configuration), queue: queue, redactor: try makeRedactor(configuration),
+            dropRules: try makeDropRules(configuration))
     }
 
     public static func makeProcessor(_ configuration: VigilConfiguration) throws(ConfigurationError) -> LineProcessor {
@@ -101,7 +135,7 @@ public enum ServerBuilder {
         let writer = EventWriter(
             store: store, queue: queue, live: live, logger: logger, batchSize: configuration.store.batchSize,
             linger: configuration.store.flushInterval)
-        let sink = PipelineSink(processor: try makeProcessor(configuration), queue: queue)
+        let sink = try makeSink(configuration, queue: queue)
         let ports = BoundPorts()
 
         var services: [any Service] = [WriterService(writer: writer)]

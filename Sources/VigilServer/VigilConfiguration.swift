@@ -11,6 +11,18 @@ public struct VigilConfiguration: Sendable {
     /// Options per parser name (`json: {aliases: {...}}`).
     public var parsers: [String: [String: JSONValue]] = [:]
     public var logLevel: String = "info"
+    /// Events not worth keeping, by name and filter (`page_views: action:view kind:web`).
+    public var drop: [(name: String, filter: String)] = []
+    public var redaction = Redaction()
+
+    /// Masking of secrets before anything is stored (built-ins on by default).
+    public struct Redaction: Sendable {
+        public var replacement: String = "[REDACTED]"
+        /// Built-in rules turned off: `password_fields`, `bearer_tokens`, `api_keys`, `card_numbers`.
+        public var disable: [String] = []
+        public var rules: [(name: String, pattern: String, replacement: String?, fields: [String]?, contains: String?)] = []
+        public init() {}
+    }
 
     public init() {}
 
@@ -62,7 +74,7 @@ public struct VigilConfiguration: Sendable {
         public var partitionSeconds: Int64 = 3600
         public var batchSize: Int = 10_000
         public var flushInterval: Double = 0.05
-        public var queueCapacity: Int = 50_000
+        public var queueCapacity: Int = 20_000
         public init() {}
     }
 

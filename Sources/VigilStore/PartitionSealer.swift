@@ -7,6 +7,8 @@ final class PartitionSealer: @unchecked Sendable {
     // All mutable state is guarded by `condition`.
     private let condition = NSCondition()
     private var pending: [String] = []
+    /// A partition whose WAL should be checkpointed (the writer does not checkpoint itself).
+    private var checkpoint: String?
     private var busy = false
     private var stopped = false
     private var thread: Thread?
@@ -19,12 +21,27 @@ final class PartitionSealer: @unchecked Sendable {
         defer { condition.unlock() }
         guard !stopped else { return }
         pending.append(path)
+        startIfNeeded()
+        condition.broadcast()
+    }
+
+    /// Call with `condition` held.
+    private func startIfNeeded() {
         if thread == nil {
             let thread = Thread { [self] in self.loop() }
             thread.name = "vigil-sealer"
             self.thread = thread
             thread.start()
         }
+    }
+
+    /// Asks for a passive checkpoint of the current partition's WAL, off the writer's thread.
+    func requestCheckpoint(_ path: String) {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !stopped else { return }
+        checkpoint = path
+        startIfNeeded()
         condition.broadcast()
     }
 
@@ -48,11 +65,22 @@ final class PartitionSealer: @unchecked Sendable {
     private func loop() {
         while true {
             condition.lock()
-            while pending.isEmpty && !stopped { condition.wait() }
+            while pending.isEmpty && checkpoint == nil && !stopped { condition.wait() }
             if stopped {
                 thread = nil
                 condition.unlock()
                 return
+            }
+            if let path = checkpoint {
+                checkpoint = nil
+                busy = true
+                condition.unlock()
+                PartitionSealer.checkpoint(path, logger: logger)
+                condition.lock()
+                busy = false
+                condition.broadcast()
+                condition.unlock()
+                continue
             }
             let path = pending.removeFirst()
             busy = true
@@ -67,6 +95,17 @@ final class PartitionSealer: @unchecked Sendable {
             busy = false
             condition.broadcast()
             condition.unlock()
+        }
+    }
+
+    /// Copies the WAL into the database file while the writer keeps appending (PASSIVE never blocks it).
+    static func checkpoint(_ path: String, logger: Logger) {
+        do {
+            let connection = try SQLiteConnection(path: path)
+            defer { connection.close() }
+            try connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        } catch {
+            logger.warning("A WAL checkpoint failed.", metadata: ["partition": "\(path)", "error": "\(error)"])
         }
     }
 

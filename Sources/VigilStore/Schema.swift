@@ -9,10 +9,12 @@ enum Schema {
     ]
 
     static let pragmas = """
+        PRAGMA page_size=16384;
         PRAGMA journal_mode=WAL;
         PRAGMA synchronous=NORMAL;
-        PRAGMA cache_size=-65536;
+        PRAGMA cache_size=-16384;
         PRAGMA temp_store=MEMORY;
+        PRAGMA mmap_size=268435456;
         """
 
     /// Migration "v1-partition": the events table, its time index, and the partition's metadata.

@@ -71,8 +71,13 @@ public final class StoreWriter {
         let connection = try SQLiteConnection(path: path)
         try connection.execute(Schema.pragmas)
         try connection.execute(Schema.v1Partition)
+        // Checkpoints (which fsync) run on the sealer's thread, not in the commit path.
+        try connection.execute("PRAGMA wal_autocheckpoint=0")
         return connection
     }
+
+    /// WAL size past which a background checkpoint is requested.
+    static let checkpointBytes: Int64 = 32 << 20
 
     private static func create(number: Int, in directory: String) throws(StoreError) -> PartitionInfo {
         let path = directory + "/" + PartitionInfo.fileName(number: number)
@@ -103,12 +108,17 @@ public final class StoreWriter {
     /// Appends events (already chained: `prev_hash`/`hash` set, ids assigned) in one transaction.
     /// `seqs` numbering continues from `nextSeq`.
     public func append(_ events: [AuditEvent], now: Timestamp) throws(StoreError) {
-        guard !events.isEmpty else { return }
+        try append(records: events.map(EventRecord.init), now: now)
+    }
+
+    /// Appends prepared records in one transaction (the writer's fast path).
+    public func append(records: [EventRecord], now: Timestamp) throws(StoreError) {
+        guard !records.isEmpty else { return }
         try connection.execute("BEGIN IMMEDIATE")
         var seq = nextSeq
         do {
-            for event in events {
-                try bind(event, seq: seq)
+            for record in records {
+                try bind(record, seq: seq)
                 _ = try insert.step()
                 insert.reset()
                 seq += 1
@@ -121,7 +131,11 @@ public final class StoreWriter {
         }
         if partition.firstSeq == nil { partition.firstSeq = nextSeq }
         partition.lastSeq = seq - 1
-        if let last = events.last { head = ChainHead(seq: seq - 1, hash: last.hash ?? []) }
+        if let last = records.last { head = ChainHead(seq: seq - 1, hash: last.event.hash ?? []) }
+        var status = stat()
+        if stat(partition.path + "-wal", &status) == 0, Int64(status.st_size) >= StoreWriter.checkpointBytes {
+            sealer.requestCheckpoint(partition.path)
+        }
         if partition.count >= options.partitionEvents
             || (partition.count > 0 && now.microseconds - partitionOpened.microseconds >= options.partitionSeconds * 1_000_000)
         {
@@ -154,10 +168,11 @@ public final class StoreWriter {
         flock(lockDescriptor, LOCK_UN)
     }
 
-    private func bind(_ e: AuditEvent, seq: Int64) throws(StoreError) {
+    private func bind(_ record: EventRecord, seq: Int64) throws(StoreError) {
+        let e = record.event
         let s = insert.statement
         sqlite3_bind_int64(s, 1, seq)
-        insert.bindOptional(e.id.description, at: 2)
+        insert.bindOptional(record.idText, at: 2)
         sqlite3_bind_int64(s, 3, e.time.microseconds)
         sqlite3_bind_int64(s, 4, e.received.microseconds)
         insert.bindOptional(e.source, at: 5)
@@ -178,8 +193,8 @@ public final class StoreWriter {
         insert.bindOptional(e.outcome, at: 20)
         insert.bindOptional(e.severity, at: 21)
         insert.bindOptional(e.ip, at: 22)
-        if let ip = e.ip, let binary = IPAddress.parse(ip) {
-            try insert.bind(.blob(binary.bytes), at: 23)
+        if let binary = record.ipBinary {
+            try insert.bind(.blob(binary), at: 23)
         } else {
             sqlite3_bind_null(s, 23)
         }
@@ -189,21 +204,9 @@ public final class StoreWriter {
         if let status = e.status { sqlite3_bind_int64(s, 27, Int64(status)) } else { sqlite3_bind_null(s, 27) }
         if let d = e.durationMS { sqlite3_bind_double(s, 28, d) } else { sqlite3_bind_null(s, 28) }
         if let b = e.bytes { sqlite3_bind_int64(s, 29, b) } else { sqlite3_bind_null(s, 29) }
-        if e.changes.isEmpty {
-            sqlite3_bind_null(s, 30)
-        } else {
-            var w = JSONWriter(capacity: 128)
-            w.write(AuditEvent.changesJSON(e.changes))
-            insert.bindOptional(w.string, at: 30)
-        }
+        insert.bindOptional(record.changesJSON, at: 30)
         insert.bindOptional(e.message, at: 31)
-        if e.attrs.isEmpty {
-            sqlite3_bind_null(s, 32)
-        } else {
-            var w = JSONWriter(capacity: 256)
-            w.write(.object(e.attrs))
-            insert.bindOptional(w.string, at: 32)
-        }
+        insert.bindOptional(record.attrsJSON, at: 32)
         insert.bindOptional(e.raw, at: 33)
         insert.bindOptional(e.error, at: 34)
         if let p = e.prevHash { try insert.bind(.blob(p), at: 35) } else { sqlite3_bind_null(s, 35) }

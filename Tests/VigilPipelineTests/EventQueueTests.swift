@@ -5,12 +5,12 @@ import VigilCore
 import VigilPipeline
 
 @Suite struct EventQueueTests {
-    static func batch(_ n: Int, tag: Int = 0) -> [AuditEvent] {
-        (0..<n).map { i in
+    static func batch(_ n: Int, tag: Int = 0) -> [PreparedEvent] {
+        PreparedEvent.batch((0..<n).map { i in
             var e = AuditEvent(time: Timestamp(microseconds: Int64(i)), received: Timestamp(microseconds: Int64(i)))
             e.message = "\(tag)-\(i)"
             return e
-        }
+        })
     }
 
     @Test func datagramProducersAreRefusedWhenFull() {
@@ -27,7 +27,7 @@ import VigilPipeline
         let taken = Mutex<[String]>([])
         let consumer = Thread {
             while let events = queue.take(max: 30, linger: 0.001) {
-                taken.withLock { $0 += events.compactMap(\.message) }
+                taken.withLock { $0 += events.compactMap(\.event.message) }
                 Thread.sleep(forTimeInterval: 0.0005)
             }
         }
