@@ -52,7 +52,7 @@ let cases: [(name: String, processor: LineProcessor, lines: [String])] = try [
         #"CEF:0|Acme|Backoffice|1.0|100|User exported customers|5|suser=john src=192.0.2.9 act=export cs1Label=records cs1=5000 msg=customer export done"#,
     ]),
     ("pattern", processor("pattern", ["rules": patternRules]), [
-        "2026-11-20T08:30:00Z user=carol op=VOID invoice=1042 amount=99.50",
+        "<14>1 2026-11-22T10:00:05Z erp billing - - - 2026-11-20T08:30:00Z user=carol op=VOID invoice=1042 amount=99.50",
     ]),
 ]
 

@@ -14,7 +14,6 @@ enum Schema {
         PRAGMA synchronous=NORMAL;
         PRAGMA cache_size=-16384;
         PRAGMA temp_store=MEMORY;
-        PRAGMA mmap_size=268435456;
         """
 
     /// Migration "v1-partition": the events table, its time index, and the partition's metadata.
