@@ -27,10 +27,11 @@ extension AuditEvent {
     public func encode(into w: inout JSONWriter, includeChain: Bool) {
         w.raw("{\"id\":")
         w.write(id.description)
-        w.raw(",\"time\":")
-        w.write(time.rfc3339)
-        w.raw(",\"received\":")
-        w.write(received.rfc3339)
+        w.raw(",\"time\":\"")
+        time.appendRFC3339(to: &w.bytes)
+        w.raw("\",\"received\":\"")
+        received.appendRFC3339(to: &w.bytes)
+        w.raw("\"")
         w.raw(",\"source\":")
         w.write(source)
         func field(_ name: StaticString, _ value: String?) {

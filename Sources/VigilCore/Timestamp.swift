@@ -16,6 +16,15 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     public var description: String { rfc3339 }
 
     public var rfc3339: String {
+        var out = [UInt8]()
+        out.reserveCapacity(27)
+        appendRFC3339(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `2026-11-22T05:03:26.123456Z` to `out` without building intermediate strings
+    /// (the canonical encoding writes two of these per event).
+    public func appendRFC3339(to out: inout [UInt8]) {
         var seconds = microseconds / 1_000_000
         var micros = microseconds % 1_000_000
         if micros < 0 {
@@ -29,16 +38,15 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
             days -= 1
         }
         let civil = CivilDate(daysSinceEpoch: days)
-        var out = [UInt8]()
-        out.reserveCapacity(27)
-        func digits(_ value: Int64, _ width: Int) {
-            var buffer = [UInt8](repeating: 0x30, count: width)
+        @inline(__always) func digits(_ value: Int64, _ width: Int) {
+            var divisor: Int64 = 1
+            for _ in 1..<width { divisor *= 10 }
             var v = value
-            for i in stride(from: width - 1, through: 0, by: -1) {
-                buffer[i] = UInt8(0x30 + v % 10)
-                v /= 10
+            while divisor > 0 {
+                out.append(UInt8(0x30 + (v / divisor) % 10))
+                v %= divisor
+                divisor /= 10
             }
-            out.append(contentsOf: buffer)
         }
         if civil.year < 0 || civil.year > 9999 {
             out.append(contentsOf: String(civil.year).utf8)
@@ -58,7 +66,6 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         out.append(UInt8(ascii: "."))
         digits(micros, 6)
         out.append(UInt8(ascii: "Z"))
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Builds an instant from calendar fields read in a zone `offsetSeconds` east of UTC.
