@@ -120,6 +120,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "VigilCLITests", dependencies: ["VigilCLI", "VigilTestSupport"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "VigilServerTests", dependencies: ["VigilServer", "VigilTestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "VigilPipelineTests", dependencies: ["VigilPipeline", "VigilTestSupport"],

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A minimal blocking HTTP/1.1 client for the daemon's API (GET and POST, chunked or
 /// length-delimited bodies, streamed to a callback so `tail` can follow forever).
 struct HTTPClient {
@@ -8,6 +10,10 @@ struct HTTPClient {
 
     let host: String
     let port: Int
+    /// Sent as `Authorization: Bearer …` (ingest tokens); taken from `VIGIL_TOKEN` by default.
+    var bearerToken: String? = ProcessInfo.processInfo.environment["VIGIL_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+    /// Seconds connecting and each read or write may block; `nil` waits forever (`tail`).
+    var timeout: Double?
 
     init?(url: String) {
         guard case .http(let host, let port)? = SendAddress(url.hasPrefix("http://") ? url : "http://" + url) else {
@@ -23,10 +29,11 @@ struct HTTPClient {
         method: String, path: String, body: [UInt8] = [], contentType: String? = nil,
         onBody: ([UInt8]) throws -> Void
     ) throws -> Response {
-        let socket = try ClientSocket.connect(.tcp(host: host, port: port))
+        let socket = try ClientSocket.connect(.tcp(host: host, port: port), timeout: timeout)
         defer { socket.close() }
         var head = "\(method) \(path) HTTP/1.1\r\nHost: \(SendAddress.bracket(host)):\(port)\r\nConnection: close\r\n"
         head += "User-Agent: vigil-cli\r\nAccept: */*\r\n"
+        if let bearerToken { head += "Authorization: Bearer \(bearerToken)\r\n" }
         if let contentType { head += "Content-Type: \(contentType)\r\n" }
         if method == "POST" || !body.isEmpty { head += "Content-Length: \(body.count)\r\n" }
         head += "\r\n"

@@ -12,17 +12,27 @@ struct ClientSocket {
     let fd: Int32
     let datagram: Bool
 
-    static func connect(_ address: SendAddress) throws(Failure) -> ClientSocket {
+    /// - Parameter timeout: seconds that connecting, and later each send or receive, may block
+    ///   (`nil`: no limit).
+    static func connect(_ address: SendAddress, timeout: Double? = nil) throws(Failure) -> ClientSocket {
         switch address {
-        case .udp(let host, let port): return try inet(host: host, port: port, type: Int32(SOCK_DGRAM.rawValue))
+        case .udp(let host, let port): return try inet(host: host, port: port, type: Int32(SOCK_DGRAM.rawValue), timeout)
         case .tcp(let host, let port), .http(let host, let port):
-            return try inet(host: host, port: port, type: Int32(SOCK_STREAM.rawValue))
-        case .unix(let path): return try unix(path: path, type: Int32(SOCK_STREAM.rawValue))
-        case .unixDatagram(let path): return try unix(path: path, type: Int32(SOCK_DGRAM.rawValue))
+            return try inet(host: host, port: port, type: Int32(SOCK_STREAM.rawValue), timeout)
+        case .unix(let path): return try unix(path: path, type: Int32(SOCK_STREAM.rawValue), timeout)
+        case .unixDatagram(let path): return try unix(path: path, type: Int32(SOCK_DGRAM.rawValue), timeout)
         }
     }
 
-    private static func inet(host: String, port: Int, type: Int32) throws(Failure) -> ClientSocket {
+    /// On Linux `SO_SNDTIMEO` also bounds `connect`.
+    private static func applyTimeout(_ fd: Int32, _ timeout: Double?) {
+        guard let timeout else { return }
+        var tv = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1_000_000))
+        _ = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    private static func inet(host: String, port: Int, type: Int32, _ timeout: Double?) throws(Failure) -> ClientSocket {
         var hints = addrinfo()
         hints.ai_socktype = type
         hints.ai_family = AF_UNSPEC
@@ -37,6 +47,7 @@ struct ClientSocket {
         while let current = info {
             let fd = socket(current.pointee.ai_family, type, 0)
             if fd >= 0 {
+                applyTimeout(fd, timeout)
                 if Glibc.connect(fd, current.pointee.ai_addr, current.pointee.ai_addrlen) == 0 {
                     return ClientSocket(fd: fd, datagram: type == Int32(SOCK_DGRAM.rawValue))
                 }
@@ -48,9 +59,10 @@ struct ClientSocket {
         throw Failure(description: "cannot connect to \(host):\(port): \(lastError)")
     }
 
-    private static func unix(path: String, type: Int32) throws(Failure) -> ClientSocket {
+    private static func unix(path: String, type: Int32, _ timeout: Double?) throws(Failure) -> ClientSocket {
         let fd = socket(AF_UNIX, type, 0)
         guard fd >= 0 else { throw Failure(description: "cannot create a socket: \(String(cString: strerror(errno)))") }
+        applyTimeout(fd, timeout)
         var addr = sockaddr_un()
         addr.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)

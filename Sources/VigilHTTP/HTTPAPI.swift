@@ -10,15 +10,18 @@ import VigilStore
 public struct HTTPDependencies: Sendable {
     public var reader: StoreReader
     public var live: LiveStream
-    public var sink: any LineSink
+    public var sink: PipelineSink
+    /// Bearer tokens for ingest, by secret → source name. Empty: ingest is open (loopback default).
+    public var tokens: [String: String]
     public var metrics: PrometheusCollectorRegistry?
     public var maximumBodySize: Int
     public var logger: Logger
 
     public init(
-        reader: StoreReader, live: LiveStream, sink: any LineSink, metrics: PrometheusCollectorRegistry?,
-        maximumBodySize: Int = 16 << 20, logger: Logger
+        reader: StoreReader, live: LiveStream, sink: PipelineSink, metrics: PrometheusCollectorRegistry?,
+        maximumBodySize: Int = 16 << 20, tokens: [String: String] = [:], logger: Logger
     ) {
+        self.tokens = tokens
         self.reader = reader
         self.live = live
         self.sink = sink
@@ -52,7 +55,7 @@ public enum HTTPAPI {
             try tail(request, deps)
         }
         router.post("/api/v1/events") { request, _ in
-            try await ingest(request, deps)
+            try await HTTPIngest.handle(request, deps)
         }
         return router
     }
@@ -119,59 +122,6 @@ public enum HTTPAPI {
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: [.contentType: "application/x-ndjson", .cacheControl: "no-cache"], body: body)
-    }
-
-    /// Lines posted as the body (one per line, e.g. NDJSON) enter the pipeline like any listener's.
-    static func ingest(_ request: Request, _ deps: HTTPDependencies) async throws -> Response {
-        var request = request
-        let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: deps.maximumBodySize)
-        } catch {
-            throw HTTPError(.contentTooLarge, message: "the body is larger than \(deps.maximumBodySize) bytes")
-        }
-        let received = Timestamp.now()
-        let bytes = body.readableBytesView
-        if request.uri.queryParameters["format"] == "event" {
-            return try await ingestEvents(bytes, received: received, deps)
-        }
-        var lines: [ReceivedLine] = []
-        var start = bytes.startIndex
-        while start < bytes.endIndex {
-            let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.endIndex
-            let line = Array(bytes[start..<end])
-            if !line.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) {
-                lines.append(ReceivedLine(bytes: line, received: received, listener: "http", peer: nil))
-            }
-            start = end < bytes.endIndex ? bytes.index(after: end) : end
-        }
-        await deps.sink.submit(lines)
-        return jsonResponse(#"{"accepted":\#(lines.count)}"#, status: .accepted)
-    }
-
-    /// Canonical events (one JSON object per line, as `query -o json` prints them) parsed elsewhere:
-    /// `vigil import` and `vigil reparse` when a daemon holds the store. Ids and chain links are
-    /// assigned anew; `received` becomes now.
-    static func ingestEvents(_ bytes: ByteBufferView, received: Timestamp, _ deps: HTTPDependencies) async throws -> Response {
-        var events: [AuditEvent] = []
-        var lineNumber = 0
-        for line in bytes.split(separator: 0x0A) where !line.isEmpty {
-            lineNumber += 1
-            do {
-                var event = try AuditEvent(json: Array(line))
-                event.received = received
-                event.prevHash = nil
-                event.hash = nil
-                events.append(event)
-            } catch {
-                throw HTTPError(.badRequest, message: "line \(lineNumber): \(error)")
-            }
-        }
-        guard let sink = deps.sink as? PipelineSink else {
-            throw HTTPError(.serviceUnavailable, message: "this server does not take parsed events")
-        }
-        await sink.submit(events: events)
-        return jsonResponse(#"{"accepted":\#(events.count)}"#, status: .accepted)
     }
 
     static func jsonResponse(_ text: String, status: HTTPResponse.Status = .ok) -> Response {

@@ -61,25 +61,63 @@ public final class PipelineSink: LineSink {
     public var acceptedCount: Int { accepted.load(ordering: .relaxed) }
 
     public func submit(_ lines: [ReceivedLine]) async {
-        let prepared = prepare(lines.map(processor.process))
-        await queue.submit(prepared)
-        accepted.add(prepared.count, ordering: .relaxed)
+        await submit(lines, ack: nil)
     }
 
-    /// Queues events that were parsed elsewhere (`vigil import`, `vigil reparse`); the writer gives
-    /// them new ids and chain links.
-    public func submit(events: [AuditEvent]) async {
-        var events = events
-        for i in events.indices { events[i].id = EventID(high: 0, low: 0) }
-        let prepared = prepare(events)
-        await queue.submit(prepared)
-        accepted.add(prepared.count, ordering: .relaxed)
+    /// Queues the lines' events; `ack` is resolved once they are committed (at once if drop rules
+    /// removed them all).
+    public func submit(_ lines: [ReceivedLine], ack: CommitAck?) async {
+        await enqueue(prepare(lines.map(processor.process)), ack: ack)
+    }
+
+    /// Queues events that were parsed elsewhere (`vigil import`, `vigil reparse`, `vigil run` over
+    /// HTTP); the writer gives them new ids and chain links.
+    public func submit(events: [AuditEvent], ack: CommitAck? = nil) async {
+        await enqueue(prepare(Self.withoutIDs(events)), ack: ack)
     }
 
     public func trySubmit(_ lines: [ReceivedLine]) -> Bool {
-        let prepared = prepare(lines.map(processor.process))
+        trySubmit(lines, ack: nil)
+    }
+
+    /// Like `submit`, but returns `false` (queueing nothing) when the queue is full.
+    public func trySubmit(_ lines: [ReceivedLine], ack: CommitAck?) -> Bool {
+        tryEnqueue(prepare(lines.map(processor.process)), ack: ack)
+    }
+
+    /// `trySubmit` for parsed events.
+    public func trySubmit(events: [AuditEvent], ack: CommitAck?) -> Bool {
+        tryEnqueue(prepare(Self.withoutIDs(events)), ack: ack)
+    }
+
+    private static func withoutIDs(_ events: [AuditEvent]) -> [AuditEvent] {
+        var events = events
+        for i in events.indices { events[i].id = EventID(high: 0, low: 0) }
+        return events
+    }
+
+    private func enqueue(_ prepared: [PreparedEvent], ack: CommitAck?) async {
+        var prepared = prepared
+        guard attach(ack, to: &prepared) else { return }
+        await queue.submit(prepared)
+        accepted.add(prepared.count, ordering: .relaxed)
+    }
+
+    private func tryEnqueue(_ prepared: [PreparedEvent], ack: CommitAck?) -> Bool {
+        var prepared = prepared
+        guard attach(ack, to: &prepared) else { return true }
         guard queue.trySubmit(prepared) else { return false }
         accepted.add(prepared.count, ordering: .relaxed)
+        return true
+    }
+
+    /// Puts the ack on the last event; `false` when there is nothing to queue (the ack is resolved).
+    private func attach(_ ack: CommitAck?, to prepared: inout [PreparedEvent]) -> Bool {
+        guard !prepared.isEmpty else {
+            ack?.resolve(.committed)
+            return false
+        }
+        prepared[prepared.count - 1].ack = ack
         return true
     }
 }

@@ -7,6 +7,8 @@ public struct PreparedEvent: Sendable {
     public var record: EventRecord
     /// The canonical encoding the hash chain digests (the event without `prev_hash`/`hash`).
     public let canonical: [UInt8]
+    /// Resolved by the writer once this event is committed (set on the last event of a batch).
+    public var ack: CommitAck?
 
     public var event: AuditEvent { record.event }
 

@@ -223,11 +223,52 @@ public enum ConfigurationLoader {
     static func http(_ node: Node, _ r: NodeReader) throws(ConfigurationFileError) -> VigilConfiguration.HTTP? {
         if node.scalar?.string == "off" || node.scalar?.string == "false" { return nil }
         let m = try r.mapping(node, "http")
-        try r.allowOnly(m, ["address", "max_body_size"], in: "http")
+        try r.allowOnly(m, ["address", "max_body_size", "tokens"], in: "http")
         var http = VigilConfiguration.HTTP()
         if let a = m["address"] { (http.host, http.port) = try r.hostPort(a, "http.address") }
         if let n = m["max_body_size"] { http.maximumBodySize = try r.int(n, "http.max_body_size", min: 1024, max: 1 << 30) }
+        if let n = m["tokens"] {
+            for (i, item) in try r.sequence(n, "http.tokens").enumerated() {
+                let path = "http.tokens[\(i)]"
+                let t = try r.mapping(item, path)
+                try r.allowOnly(t, ["name", "token", "token_file", "token_env"], in: path)
+                guard let nameNode = t["name"] else { throw r.error(item, path, "a token needs a 'name' (its source)") }
+                let name = try r.string(nameNode, path + ".name")
+                let secret = try tokenSecret(t, path: path, item: item, r)
+                guard secret.utf8.count >= 16 else {
+                    throw r.error(item, path, "the token of '\(name)' is shorter than 16 characters; use e.g. `openssl rand -hex 24`")
+                }
+                if http.tokens.contains(where: { $0.name == name }) {
+                    throw r.error(nameNode, path + ".name", "the token name '\(name)' is used twice")
+                }
+                http.tokens.append(.init(name: name, secret: secret))
+            }
+        }
         return http
+    }
+
+    /// Exactly one of `token`, `token_file` (first line of the file) or `token_env`.
+    private static func tokenSecret(
+        _ t: [String: Node], path: String, item: Node, _ r: NodeReader
+    ) throws(ConfigurationFileError) -> String {
+        let given = ["token", "token_file", "token_env"].filter { t[$0] != nil }
+        guard given.count == 1 else {
+            throw r.error(item, path, "give exactly one of 'token', 'token_file' or 'token_env'")
+        }
+        if let n = t["token"] { return try r.string(n, path + ".token") }
+        if let n = t["token_file"] {
+            let file = try r.string(n, path + ".token_file")
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw r.error(n, path + ".token_file", "cannot read '\(file)'")
+            }
+            return String(text.split(whereSeparator: \.isNewline).first ?? "").trimmingCharacters(in: .whitespaces)
+        }
+        guard let n = t["token_env"] else { throw r.error(item, path, "give 'token', 'token_file' or 'token_env'") }
+        let variable = try r.string(n, path + ".token_env")
+        guard let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty else {
+            throw r.error(n, path + ".token_env", "the environment variable \(variable) is not set")
+        }
+        return value
     }
 
     static func store(_ node: Node, _ r: NodeReader) throws(ConfigurationFileError) -> VigilConfiguration.Store {
@@ -284,7 +325,7 @@ public enum ConfigurationLoader {
 
     /// Cross-field checks: routes name existing listeners and parsers.
     static func validate(_ config: VigilConfiguration, top: [String: Node], reader r: NodeReader) throws(ConfigurationFileError) {
-        let names = Set(config.listeners.map(\.name)).union(["http"])
+        let names = Set(config.listeners.map(\.name)).union(["http"]).union(config.http?.tokens.map(\.name) ?? [])
         let parsers = Set(ParserRegistry.builtIn.map { $0.name })
         let routeNodes = top["routes"].flatMap { $0.sequence.map(Array.init) } ?? []
         for (i, route) in config.routes.enumerated() {

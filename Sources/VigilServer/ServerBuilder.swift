@@ -145,7 +145,9 @@ public enum ServerBuilder {
         if let http = configuration.http {
             let deps = HTTPDependencies(
                 reader: StoreReader(directory: storeDirectory), live: live, sink: sink, metrics: metrics,
-                maximumBodySize: http.maximumBodySize, logger: logger)
+                maximumBodySize: http.maximumBodySize,
+                tokens: Dictionary(http.tokens.map { ($0.secret, $0.name) }, uniquingKeysWith: { first, _ in first }),
+                logger: logger)
             let app = Application(
                 router: HTTPAPI.makeRouter(deps),
                 configuration: .init(address: .hostname(http.host, port: http.port), serverName: "vigil"),

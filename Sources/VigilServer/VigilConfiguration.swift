@@ -66,7 +66,19 @@ public struct VigilConfiguration: Sendable {
         public var host: String = "127.0.0.1"
         public var port: Int = 8514
         public var maximumBodySize: Int = 16 << 20
+        /// Bearer tokens for `POST /api/v1/events`. When any is set, ingest requires one; the token's
+        /// name becomes the listener name of the lines it posts, so routes can pick a parser per source.
+        public var tokens: [Token] = []
         public init() {}
+
+        public struct Token: Sendable, Equatable {
+            public var name: String
+            public var secret: String
+            public init(name: String, secret: String) {
+                self.name = name
+                self.secret = secret
+            }
+        }
     }
 
     public struct Store: Sendable, Equatable {

@@ -53,3 +53,11 @@ final class DaemonProcess {
         try TestSupport.run(binary, arguments, input: input)
     }
 }
+
+extension DaemonProcess {
+    /// SIGKILL: no shutdown, no drain — a crash as far as the store is concerned.
+    func kill9() {
+        _ = Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}

@@ -392,7 +392,7 @@ final class PeerProcess {
 
     init(_ executable: String, _ arguments: [String], output: String) throws {
         outputPath = output
-        FileManager.default.createFile(atPath: output, contents: nil)
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
