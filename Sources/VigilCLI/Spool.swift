@@ -117,7 +117,8 @@ struct Spool: Sendable {
         let names = try listDirectory()
         removeStaleTemporaries(names)
         var delivered = 0
-        for name in names.filter(Self.isSpoolName).sorted() {
+        let pending = names.filter(Self.isSpoolName).sorted()
+        for (index, name) in pending.enumerated() {
             let path = "\(directory)/\(name)"
             guard let contents = try Self.readFile(path) else { continue }
             switch Self.decode(contents) {
@@ -129,7 +130,7 @@ struct Spool: Sendable {
                 try moveAside(name)
             case .entries(let entries):
                 if !entries.isEmpty {
-                    do { try deliver(entries) } catch { return (delivered, try spoolNames().count) }
+                    do { try deliver(entries) } catch { return (delivered, pending.count - index) }
                 }
                 guard unlink(path) == 0 || errno == ENOENT else {
                     throw .io(path: path, errno: errno, operation: "remove")
@@ -194,13 +195,34 @@ struct Spool: Sendable {
 
     /// `(entries, bytes)` from `<µs:20>-<pid:10>-<seq:10>-<entries>-<bytes>.spool`.
     private static func parseName(_ name: String) -> (entries: Int, bytes: Int)? {
-        guard name.hasSuffix(".spool") else { return nil }
-        let fields = name.dropLast(6).split(separator: "-", omittingEmptySubsequences: false)
-        guard fields.count == 5, fields[0].count == 20, fields[1].count == 10, fields[2].count == 10,
-            fields.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
-            let entries = Int(fields[3]), let bytes = Int(fields[4])
+        // Bytes, not Characters: a run lists the spool several times, and it may hold thousands of files.
+        let suffix = Array(".spool".utf8)
+        var utf8 = Array(name.utf8)
+        guard utf8.count > suffix.count, utf8.suffix(suffix.count).elementsEqual(suffix) else { return nil }
+        utf8.removeLast(suffix.count)
+        var fields: [Int] = []
+        var lengths: [Int] = []
+        var value = 0
+        var length = 0
+        for byte in utf8 {
+            if byte == UInt8(ascii: "-") {
+                guard length > 0 else { return nil }
+                fields.append(value)
+                lengths.append(length)
+                (value, length) = (0, 0)
+            } else if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") && length < 20 {
+                value = value &* 10 &+ Int(byte - UInt8(ascii: "0"))
+                length += 1
+            } else {
+                return nil
+            }
+        }
+        guard length > 0 else { return nil }
+        fields.append(value)
+        lengths.append(length)
+        guard fields.count == 5, lengths[0] == 20, lengths[1] == 10, lengths[2] == 10, value >= 0, fields[3] >= 0
         else { return nil }
-        return (entries, bytes)
+        return (fields[3], fields[4])
     }
 
     private func usage() throws(SpoolError) -> (entries: Int, bytes: Int) {

@@ -12,6 +12,7 @@ public enum ParserRegistry {
         LogfmtParser.self,
         CEFParser.self,
         PatternParser.self,
+        WrapperParser.self,
     ]
 
     /// Names of the built-in parsers, in registration order.

@@ -102,12 +102,22 @@ public enum ServerBuilder {
 
     public static func makeProcessor(_ configuration: VigilConfiguration) throws(ConfigurationError) -> LineProcessor {
         var parsers: [String: any SourceParser] = [:]
-        let names = Set(configuration.routes.map(\.parser) + ["json"])
+        let names = Set(configuration.routes.map(\.parser) + ["json", WrapperParser.name])
         for name in names {
             let options = ParserConfiguration(options: configuration.parsers[name] ?? [:])
             parsers[name] = try ParserRegistry.make(name: name, configuration: options)
         }
-        let routes = configuration.routes.map { route in
+        var configured = configuration.routes
+        // `vigil run` events are canonical JSON under app `vigil-run`, on whatever listener they came.
+        if !configured.contains(where: { $0.app == WrapperParser.appName }) {
+            var wrapper = VigilConfiguration.Route()
+            wrapper.app = WrapperParser.appName
+            wrapper.parser = WrapperParser.name
+            wrapper.requireParser = true
+            wrapper.source = WrapperParser.appName
+            configured.insert(wrapper, at: 0)
+        }
+        let routes = configured.map { route in
             LineProcessor.Route(
                 listener: route.listener, parser: route.parser, requireParser: route.requireParser, kind: route.kind,
                 source: route.source, timeZone: TimeZone(identifier: route.timeZone) ?? .gmt, keepRaw: route.keepRaw
