@@ -34,6 +34,9 @@ public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
     /// False for schedules no date satisfies, such as `0 0 30 2 *`.
     let canFire: Bool
 
+    /// False for schedules no date satisfies, such as `0 0 30 2 *`.
+    public var isSatisfiable: Bool { canFire }
+
     /// Parses a standard 5-field cron expression or a nickname:
     /// `@yearly`, `@annually`, `@monthly`, `@weekly`, `@daily`, `@midnight`, `@hourly`.
     /// - Parameter expression: for example `*/15 9-17 * * mon-fri`.

@@ -152,6 +152,10 @@ public enum ServerBuilder {
         for listener in configuration.listeners {
             services.append(try ListenerService.make(listener, sink: sink, ports: ports, logger: logger))
         }
+        if !configuration.jobs.isEmpty {
+            services.append(try JobMonitorService(
+                jobs: configuration.jobs, live: live, reader: StoreReader(directory: storeDirectory), sink: sink, logger: logger))
+        }
         if let http = configuration.http {
             let deps = HTTPDependencies(
                 reader: StoreReader(directory: storeDirectory), live: live, sink: sink, metrics: metrics,

@@ -14,6 +14,22 @@ public struct VigilConfiguration: Sendable {
     /// Events not worth keeping, by name and filter (`page_views: action:view kind:web`).
     public var drop: [(name: String, filter: String)] = []
     public var redaction = Redaction()
+    /// Cron jobs and other runs of `vigil run` that must happen on time (`job_missed`, `job_overrun`).
+    public var jobs: [Job] = []
+
+    /// A job that must start on a schedule or at least every so often, and end within a time.
+    public struct Job: Sendable, Equatable {
+        public var name: String
+        /// A cron expression (`*/3 * * * *`, `@daily`) read in `timeZone`.
+        public var schedule: String?
+        public var timeZone: String = "UTC"
+        /// Seconds a start may come before or after its scheduled time.
+        public var grace: Double = 300
+        public var maxInterval: Double?
+        public var maxDuration: Double?
+
+        public init(name: String) { self.name = name }
+    }
 
     /// Masking of secrets before anything is stored (built-ins on by default).
     public struct Redaction: Sendable {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VigilCore
+import VigilServer
 import VigilStore
 import VigilTestSupport
 
@@ -58,6 +59,33 @@ extension Integration {
             #expect(start.attrs["command"] == .string("sh -c 'exit 3'"))
             #expect(start.attrs["peer"]?.objectValue?["uid"] != nil)
             _ = daemon.terminate()
+        }
+
+        /// Declared jobs: one that runs too long overruns, one that never starts is missed, both
+        /// recorded by the daemon while it runs (the timing rules are tested with a clock in JobMonitorTests).
+        @Test func declaredJobsThatOverrunOrDoNotStartAreRecorded() async throws {
+            let server = try await ServerHarness { configuration in
+                var quick = VigilConfiguration.Job(name: "quick")
+                quick.maxDuration = 1
+                quick.grace = 0
+                var silent = VigilConfiguration.Job(name: "silent")
+                silent.maxInterval = 1
+                silent.grace = 0
+                configuration.jobs = [quick, silent]
+            }
+            let env = ["VIGIL_ADDR": "unix:" + server.directory + "/vigil.sock", "VIGIL_SPOOL": server.directory + "/spool"]
+            #expect(try Self.run(["run", "--name", "quick", "--", "sleep", "2.5"], environment: env).status == 0)
+            let recorded = await TestSupport.waitUntil {
+                let found = (try? Self.events(server.directory, "source:vigil-jobs")) ?? []
+                return found.contains { $0.action == "job_overrun" && $0.entityID == "quick" }
+                    && found.contains { $0.action == "job_missed" && $0.entityID == "silent" }
+            }
+            #expect(recorded)
+            let overrun = try Self.events(server.directory, "action:job_overrun entity_id:quick")
+            #expect(overrun.count == 1)
+            let start = try #require(try Self.events(server.directory, "action:job_start entity_id:quick").first)
+            #expect(overrun.first?.attrs["run_id"] == start.attrs["run_id"])
+            try await server.stop()
         }
 
         /// With the daemon down, 1,000 wrapped runs complete normally; after it starts, all 2,000

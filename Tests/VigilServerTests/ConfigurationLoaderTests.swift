@@ -28,6 +28,12 @@ import VigilTestSupport
         ("routes:\n  - parser: json\n    time_zone: Mars/Base\n", 3, "routes[0].time_zone", "unknown time zone"),
         ("routes:\n  - filter: 'actor:(john'\n", 2, "routes[0].filter", "expected"),
         ("log_level: loud\n", 1, "log_level", "not one of"),
+        ("jobs:\n  - name: backup\n    schedule: '61 * * * *'\n", 3, "jobs[0].schedule", "out of range"),
+        ("jobs:\n  - name: backup\n    schedule: '0 0 30 2 *'\n", 3, "jobs[0].schedule", "never fires"),
+        ("jobs:\n  - name: backup\n    max_intervall: 1h\n", 3, "jobs[0].max_intervall", "did you mean 'max_interval'"),
+        ("jobs:\n  - name: backup\n", 2, "jobs[0]", "give a 'schedule'"),
+        ("jobs:\n  - name: a\n    max_interval: 1h\n  - name: a\n    max_interval: 2h\n", 4, "jobs[1].name", "another job"),
+        ("jobs:\n  - name: a\n    schedule: '@daily'\n    time_zone: Mars/Base\n", 4, "jobs[0].time_zone", "unknown time zone"),
         ("listeners: [\n", nil, "", "not valid YAML"),
     ] as [(String, Int?, String, String)])
     func mistakesNameTheLineAndField(_ text: String, _ line: Int?, _ field: String, _ reason: String) throws {
@@ -42,6 +48,28 @@ import VigilTestSupport
             #expect(error.description.contains(reason), "\(error)")
             #expect(error.description.hasPrefix(file), "\(error)")
         }
+    }
+
+    @Test func jobsAreDeclaredWithScheduleIntervalAndDuration() throws {
+        let configuration = try ConfigurationLoader.parse(
+            """
+            jobs:
+              - name: magento-cron
+                schedule: "*/3 * * * *"
+                time_zone: Europe/Berlin
+                grace: 2m
+                max_duration: 30m
+              - name: backup
+                max_interval: 1d
+            """, file: "vigil.yaml")
+        #expect(configuration.jobs.count == 2)
+        #expect(configuration.jobs[0].schedule == "*/3 * * * *")
+        #expect(configuration.jobs[0].timeZone == "Europe/Berlin")
+        #expect(configuration.jobs[0].grace == 120)
+        #expect(configuration.jobs[0].maxDuration == 1800)
+        #expect(configuration.jobs[1].maxInterval == 86_400)
+        #expect(configuration.jobs[1].schedule == nil)
+        #expect(configuration.jobs[1].grace == 300)
     }
 
     @Test func parserOptionErrorsPointIntoTheFile() throws {
