@@ -17,7 +17,7 @@ peak_rss_mb() { awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
 echo "generating $N lines..."
 python3 Benchmarks/gen_lines.py "$N" > "$WORK/lines"
 echo "$(wc -c < "$WORK/lines" | awk '{printf "%.1f MB", $1/1e6}') of input"
-swift build -c release --product vigil --scratch-path .build-release > "$WORK/build.log" 2>&1 || { tail -20 "$WORK/build.log"; exit 1; }
+swift build -c release --static-swift-stdlib --product vigil --scratch-path .build-release > "$WORK/build.log" 2>&1 || { tail -20 "$WORK/build.log"; exit 1; }
 VIGIL=.build-release/release/vigil
 
 # ---- Vigil ----

@@ -6,6 +6,10 @@ extension ConfigOptions {
     /// The configuration from `--config`, `$VIGIL_CONFIG` or the embedded default, with overrides applied
     /// and relative paths resolved against the working directory.
     func load() throws -> VigilConfiguration {
+        try Self.load(config: config, dataDir: dataDir)
+    }
+
+    static func load(config: String?, dataDir: String?) throws -> VigilConfiguration {
         var configuration = VigilConfiguration()
         if let path = config ?? ProcessInfo.processInfo.environment["VIGIL_CONFIG"] {
             do {

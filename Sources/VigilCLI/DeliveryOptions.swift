@@ -12,6 +12,22 @@ struct DeliveryOptions: ParsableArguments {
 
     @OptionGroup var configOptions: ConfigOptions
 
+    var settings: DeliverySettings {
+        DeliverySettings(to: to, spool: spool, config: configOptions.config, dataDir: configOptions.dataDir)
+    }
+}
+
+/// The values of ``DeliveryOptions``, as a plain value (the `vigil run` fast path fills it without ArgumentParser).
+struct DeliverySettings {
+    var to: String?
+    var spool: String?
+    var config: String?
+    var dataDir: String?
+
+    func loadConfiguration() throws -> VigilConfiguration {
+        try ConfigOptions.load(config: config, dataDir: dataDir)
+    }
+
     func address(configuration: VigilConfiguration?) throws -> SendAddress {
         if let text = to ?? ProcessInfo.processInfo.environment["VIGIL_ADDR"].flatMap({ $0.isEmpty ? nil : $0 }) {
             guard let address = SendAddress(text) else {

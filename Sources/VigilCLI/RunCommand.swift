@@ -36,6 +36,8 @@ struct RunCommand: ParsableCommand {
 
     mutating func validate() throws {
         if command.first == "--" { command.removeFirst() }
+        // `--help` lands in the passthrough command when it comes first.
+        if let first = command.first, ["-h", "--help"].contains(first) { throw CleanExit.helpRequest(self) }
         guard !command.isEmpty else { throw ValidationError("give the command after --, e.g. vigil run -- backup.sh") }
         if let kind, kind != "cron", kind != "cli" { throw ValidationError("--kind is cron or cli, not '\(kind)'") }
         for item in tag where !item.contains("=") { throw ValidationError("--tag '\(item)' is not key=value") }
@@ -43,11 +45,71 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
+        let invocation = RunInvocation(
+            kind: kind, name: name, tags: tag, outputTail: outputTail, delivery: delivery.settings, command: command)
+        throw ExitCode(invocation.execute())
+    }
+}
+
+/// One `vigil run`, parsed: by ArgumentParser (``RunCommand``) or, on the hot path of every cron job,
+/// by ``parse(_:)``, which skips ArgumentParser's reflection (a third of the wrapper's start-up).
+struct RunInvocation {
+    var kind: String?
+    var name: String?
+    var tags: [String] = []
+    var outputTail = 0
+    var delivery = DeliverySettings()
+    var command: [String] = []
+
+    /// Reads `[OPTIONS] -- COMMAND…`; nil for anything else (help, unknown options, bad values), which
+    /// then goes through ``RunCommand`` for its messages.
+    static func parse(_ arguments: [String]) -> RunInvocation? {
+        var invocation = RunInvocation()
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if argument == "--" {
+                invocation.command = Array(arguments[(index + 1)...])
+                break
+            }
+            var option = argument
+            var value: String?
+            if let equals = argument.firstIndex(of: "="), argument.hasPrefix("--") {
+                option = String(argument[..<equals])
+                value = String(argument[argument.index(after: equals)...])
+            } else if index + 1 < arguments.count {
+                value = arguments[index + 1]
+                index += 1
+            }
+            guard let value, !value.hasPrefix("-") || argument.contains("=") else { return nil }
+            switch option {
+            case "--kind": invocation.kind = value
+            case "--name": invocation.name = value
+            case "--tag": invocation.tags.append(value)
+            case "--output-tail":
+                guard let count = Int(value) else { return nil }
+                invocation.outputTail = count
+            case "--to": invocation.delivery.to = value
+            case "--spool": invocation.delivery.spool = value
+            case "--config": invocation.delivery.config = value
+            case "--data-dir": invocation.delivery.dataDir = value
+            default: return nil
+            }
+            index += 1
+        }
+        guard !invocation.command.isEmpty, invocation.kind.map({ $0 == "cron" || $0 == "cli" }) ?? true,
+            invocation.tags.allSatisfy({ $0.contains("=") }), (0...(1 << 20)).contains(invocation.outputTail)
+        else { return nil }
+        return invocation
+    }
+
+    /// Runs the command and records it; returns the status to exit with (the command's own).
+    func execute() -> Int32 {
         let report: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
         // Nothing here may stop the job: configuration and spool problems are reported and the command still runs.
         let configuration: VigilConfiguration?
         do {
-            configuration = try delivery.configOptions.load()
+            configuration = try delivery.loadConfiguration()
         } catch {
             report("vigil: \(error); using the defaults")
             configuration = nil
@@ -56,14 +118,14 @@ struct RunCommand: ParsableCommand {
         let redactor = configuration.flatMap { try? ServerBuilder.makeRedactor($0) }
             ?? (try? Redactor(rules: [], disabledBuiltIns: [], replacement: "[REDACTED]"))
 
-        var tags: [String: String] = [:]
-        for item in tag {
+        var labels: [String: String] = [:]
+        for item in tags {
             let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            tags[String(parts[0])] = String(parts[1])
+            labels[String(parts[0])] = String(parts[1])
         }
         let jobKind = kind ?? (isatty(0) == 1 ? "cli" : "cron")
         let job = JobEvents(
-            name: name ?? URL(fileURLWithPath: command[0]).lastPathComponent, kind: jobKind, arguments: command, tags: tags)
+            name: name ?? URL(fileURLWithPath: command[0]).lastPathComponent, kind: jobKind, arguments: command, tags: labels)
         func encode(_ event: AuditEvent) -> [UInt8] {
             var event = event
             _ = redactor?.redact(&event)
@@ -83,13 +145,13 @@ struct RunCommand: ParsableCommand {
                 at: .now(), started: started, pid: startedPID, termination: nil, startError: error.description, outputTail: nil)
             Self.whileShielded { sender?.send([encode(end)], report: report) }
             report("vigil: \(error.description)")
-            throw ExitCode(error.exitStatus)
+            return error.exitStatus
         }
         let end = job.end(
             at: .now(), started: started, pid: result.pid, termination: result.termination, startError: nil,
             outputTail: result.outputTail)
         Self.whileShielded { sender?.send([encode(end)], report: report) }
-        throw ExitCode(result.termination.shellStatus)
+        return result.termination.shellStatus
     }
 
     private func makeDelivery(_ configuration: VigilConfiguration?, report: (String) -> Void) -> SpoolingDelivery? {
@@ -129,9 +191,10 @@ struct FlushCommand: ParsableCommand {
     @OptionGroup var delivery: DeliveryOptions
 
     func run() throws {
-        let configuration = try delivery.configOptions.load()
-        let forwarder = EventForwarder(address: try delivery.address(configuration: configuration))
-        let spool = try Spool(directory: delivery.spoolDirectory)
+        let settings = delivery.settings
+        let configuration = try settings.loadConfiguration()
+        let forwarder = EventForwarder(address: try settings.address(configuration: configuration))
+        let spool = try Spool(directory: settings.spoolDirectory)
         var failure: String?
         let result = try spool.flush(wait: true) { entries in
             do {
@@ -141,7 +204,7 @@ struct FlushCommand: ParsableCommand {
                 throw error
             }
         }
-        print("delivered \(result.delivered) event(s); \(spool.pendingCount) waiting in \(delivery.spoolDirectory)")
+        print("delivered \(result.delivered) event(s); \(spool.pendingCount) waiting in \(settings.spoolDirectory)")
         if let failure {
             FileHandle.standardError.write(Data("vigil flush: \(failure)\n".utf8))
             throw ExitCode(1)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `vigil` command: the daemon (`serve`) and its clients.
 public struct VigilCommand: AsyncParsableCommand {
@@ -16,6 +17,14 @@ public struct VigilCommand: AsyncParsableCommand {
 
     /// Parses the arguments and runs the chosen command, awaiting asynchronous ones (`serve`).
     public static func runMain() async {
+        // `vigil run` wraps every cron job: a plain invocation skips ArgumentParser's reflection over
+        // the whole command tree (a third of the wrapper's start-up); anything unusual goes the long way.
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == RunCommand.configuration.commandName, let run = RunInvocation.parse(Array(arguments.dropFirst())) {
+            let status = run.execute()
+            fflush(nil)
+            Foundation.exit(status)
+        }
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
