@@ -95,8 +95,7 @@ public struct JobMonitor: Sendable {
             state.starts.insert(event.time, at: index)
             if state.starts.count > Self.recentStarts { state.starts.removeFirst(state.starts.count - Self.recentStarts) }
             if event.time > state.silentSince { state.silentSince = event.time }
-            state.runs[runID, default: Run(started: event.time)].pid = event.attrs["pid"]
-            state.runs[runID]?.started = event.time
+            state.runs[runID] = Run(started: event.time, pid: event.attrs["pid"], reported: state.runs[runID]?.reported ?? false)
         } else {
             state.runs.removeValue(forKey: runID)
         }
