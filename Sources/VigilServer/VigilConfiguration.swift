@@ -14,6 +14,8 @@ public struct VigilConfiguration: Sendable {
     /// Events not worth keeping, by name and filter (`page_views: action:view kind:web`).
     public var drop: [(name: String, filter: String)] = []
     public var redaction = Redaction()
+    /// Alert rules and notifiers (`alerts:`); see `VigilConfiguration+Alerts.swift`.
+    public var alerts = Alerts()
 
     /// Masking of secrets before anything is stored (built-ins on by default).
     public struct Redaction: Sendable {
