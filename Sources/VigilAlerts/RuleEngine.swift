@@ -99,7 +99,7 @@ public struct RuleEngine: Sendable {
                     summary.isSummary = true
                     summary.message = "\(rule.name): \(group.suppressed) more alert\(group.suppressed == 1 ? "" : "s") "
                         + "suppressed for \(summary.group.isEmpty ? "all events" : summary.group) "
-                        + "(\(group.suppressedEvents) events) — last: \(summary.message)"
+                        + "(\(group.suppressedEvents) matching events)"
                     alerts.append(summary)
                     group.suppressed = 0
                     group.suppressedEvents = 0
@@ -108,6 +108,11 @@ public struct RuleEngine: Sendable {
             }
             forgetIdle(r, at: t)
         }
+    }
+
+    /// When the suppression windows that hold suppressed alerts end (so a replay can summarise them).
+    public func pendingSummaryTimes() -> [Timestamp] {
+        states.flatMap { $0.values.filter { $0.suppressed > 0 }.map { Timestamp(microseconds: $0.suppressedUntil) } }
     }
 
     /// `advance(to:)` returning the alerts.
