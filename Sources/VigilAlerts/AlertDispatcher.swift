@@ -33,6 +33,13 @@ public final class AlertDispatcher: Sendable {
         public var failed = 0
         public var dropped = 0
         public var attemptsFailed = 0
+
+        public init(sent: Int = 0, failed: Int = 0, dropped: Int = 0, attemptsFailed: Int = 0) {
+            self.sent = sent
+            self.failed = failed
+            self.dropped = dropped
+            self.attemptsFailed = attemptsFailed
+        }
     }
 
     private struct Channel: Sendable {
