@@ -126,7 +126,8 @@ struct GroupState: Sendable {
     /// Whether nothing in the group can still contribute at `now` (it may be forgotten).
     func isIdle(at now: Int64, window: Int64) -> Bool {
         guard suppressed == 0, now >= suppressedUntil else { return false }
-        let lower = now - window
+        let (lower, overflow) = now.subtractingReportingOverflow(window)
+        if overflow { return false }
         if let last = hits.last, last.time >= lower { return false }
         if distinct.values.contains(where: { $0 >= lower }) { return false }
         for step in steps { if let last = step.last, last.time >= lower { return false } }

@@ -17,7 +17,12 @@ extension RuleEngine {
             let groups = states[r].values.map(Self.encode)
             rulesJSON[rule.name] = ["fingerprint": .string(rule.fingerprint), "groups": .array(groups)]
         }
-        return ["version": 1, "saved": .string(now.rfc3339), "rules": .object(rulesJSON)]
+        var snapshot: JSONValue = ["version": 1, "saved": .string(now.rfc3339), "rules": .object(rulesJSON)]
+        if latestEventTime != .min, case .object(var object) = snapshot {
+            object["latest_event_time"] = .int(latestEventTime)
+            snapshot = .object(object)
+        }
+        return snapshot
     }
 
     /// Loads state saved by `snapshot(at:)` for the rules that still exist unchanged.
@@ -26,6 +31,7 @@ extension RuleEngine {
     public mutating func restore(_ snapshot: JSONValue) -> Int {
         guard snapshot["version"]?.intValue == 1, let saved = snapshot["rules"]?.objectValue else { return 0 }
         var restored = 0
+        if let latest = snapshot["latest_event_time"]?.intValue { latestEventTime = max(latestEventTime, latest) }
         for (r, rule) in rules.enumerated() {
             guard let entry = saved[rule.name], entry["fingerprint"]?.stringValue == rule.fingerprint,
                 let groups = entry["groups"]?.arrayValue

@@ -12,6 +12,9 @@ public struct RuleEngine: Sendable {
     public let maximumGroups: Int
     /// Events a rule could not count because it already tracked `maximumGroups` groups.
     public private(set) var overflowed = 0
+    /// The latest event time seen: windows are forgotten by event time, not by the clock, so events
+    /// whose times lag behind the clock (a sender with a slow clock, a backfill) keep their windows.
+    var latestEventTime = Int64.min
 
     /// - Parameters:
     ///   - start: when silence starts counting for `absence` rules without `group_by`.
@@ -32,6 +35,7 @@ public struct RuleEngine: Sendable {
     /// Feeds one event; alerts it completes are appended to `alerts`.
     public mutating func process(_ event: AuditEvent, into alerts: inout [Alert]) {
         if event.source == Alert.source { return }
+        if event.time.microseconds > latestEventTime { latestEventTime = event.time.microseconds }
         for r in rules.indices where rules[r].isEnabled && rules[r].predicate.matches(event) {
             if let schedule = rules[r].schedule, !schedule.contains(event.time) { continue }
             evaluate(r, event, &alerts)
@@ -106,7 +110,7 @@ public struct RuleEngine: Sendable {
                     states[r][key] = group
                 }
             }
-            forgetIdle(r, at: t)
+            forgetIdle(r, at: min(t, latestEventTime))
         }
     }
 
@@ -123,6 +127,8 @@ public struct RuleEngine: Sendable {
     }
 
     private mutating func forgetIdle(_ r: Int, at t: Int64) {
+        // Before any event (e.g. just after a restore) nothing has aged in event time.
+        guard t != .min else { return }
         let rule = rules[r]
         if case .absence = rule.condition { return }
         let window = rule.condition.window ?? 0

@@ -4,6 +4,33 @@ import VigilAlerts
 import VigilCore
 import VigilServer
 
+/// Lines of standard input, read in chunks (a pipe cannot be rewound, so `LineFileReader` does not fit).
+final class StandardInputLines {
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var finished = false
+
+    func next() -> [UInt8]? {
+        while true {
+            if let newline = buffer[start...].firstIndex(of: 10) {
+                var line = Array(buffer[start..<newline])
+                start = newline + 1
+                if line.last == 13 { line.removeLast() }
+                return line
+            }
+            if finished {
+                guard start < buffer.count else { return nil }
+                defer { start = buffer.count }
+                return Array(buffer[start...])
+            }
+            buffer.removeFirst(start)
+            start = 0
+            let chunk = FileHandle.standardInput.readData(ofLength: 1 << 16)
+            if chunk.isEmpty { finished = true } else { buffer += chunk }
+        }
+    }
+}
+
 /// `vigil rules test RULES < events.jsonl`: offline replay of events through rules.
 struct RulesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -60,8 +87,8 @@ struct RulesTestCommand: ParsableCommand {
             }
             alerts.removeAll(keepingCapacity: true)
         }
-        let reader = try LineFileReader(path: "/dev/stdin")
-        while let line = try reader.nextLine() {
+        let input = StandardInputLines()
+        while let line = input.next() {
             lineNumber += 1
             guard !line.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) else { continue }
             guard var event = Self.event(from: line) else {
