@@ -63,6 +63,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Alert rules over committed events, notifiers (SMTP, webhook, command, syslog). No NIO.
+        .target(
+            name: "VigilAlerts",
+            dependencies: [
+                "VigilCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Hummingbird: API, tail, /metrics, /healthz.
         .target(
             name: "VigilHTTP",
@@ -77,7 +87,7 @@ let package = Package(
         .target(
             name: "VigilServer",
             dependencies: [
-                "VigilCore", "VigilParsers", "VigilIngest", "VigilPipeline", "VigilStore", "VigilHTTP",
+                "VigilCore", "VigilParsers", "VigilIngest", "VigilPipeline", "VigilStore", "VigilHTTP", "VigilAlerts",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -90,7 +100,7 @@ let package = Package(
         .target(
             name: "VigilCLI",
             dependencies: [
-                "VigilCore", "VigilParsers", "VigilServer", "VigilStore", "VigilPipeline", "CZlib",
+                "VigilCore", "VigilParsers", "VigilServer", "VigilStore", "VigilPipeline", "VigilAlerts", "CZlib",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -103,6 +113,10 @@ let package = Package(
         // `swift run -c release ParserBench`: per-parser throughput on one core.
         .executableTarget(
             name: "ParserBench", dependencies: ["VigilCore", "VigilParsers"], path: "Benchmarks/ParserBench",
+            swiftSettings: swiftSettings),
+        // `./dev bench-alerts`: rule evaluation throughput with the default rule pack on one core.
+        .executableTarget(
+            name: "AlertBench", dependencies: ["VigilCore", "VigilAlerts", "VigilServer"], path: "Benchmarks/AlertBench",
             swiftSettings: swiftSettings),
 
         .target(name: "VigilTestSupport", dependencies: ["VigilCore"], path: "Tests/VigilTestSupport",
@@ -123,6 +137,8 @@ let package = Package(
         .testTarget(name: "VigilCLITests", dependencies: ["VigilCLI", "VigilTestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "VigilServerTests", dependencies: ["VigilServer", "VigilTestSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "VigilAlertsTests", dependencies: ["VigilAlerts", "VigilServer", "VigilTestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "VigilPipelineTests", dependencies: ["VigilPipeline", "VigilTestSupport"],
                     swiftSettings: swiftSettings),

@@ -8,7 +8,7 @@ public struct VigilCommand: AsyncParsableCommand {
         abstract: "Audit-trail ingestion daemon: who did what, when, from where — with proof.",
         subcommands: [
             ServeCommand.self, QueryCommand.self, TailCommand.self, SendCommand.self, ParseCommand.self, ImportCommand.self,
-            ReparseCommand.self, RunCommand.self, FlushCommand.self,
+            ReparseCommand.self, RunCommand.self, FlushCommand.self, AlertsCommand.self, RulesCommand.self,
             CheckConfigCommand.self,
         ]
     )

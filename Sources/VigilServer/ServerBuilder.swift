@@ -149,6 +149,8 @@ public enum ServerBuilder {
         let ports = BoundPorts()
 
         var services: [any Service] = [WriterService(writer: writer)]
+        // Alerts stop just before the writer, so alerts raised at shutdown are still stored.
+        if let alerts = try AlertService.make(configuration, live: live, sink: sink, logger: logger) { services.append(alerts) }
         for listener in configuration.listeners {
             services.append(try ListenerService.make(listener, sink: sink, ports: ports, logger: logger))
         }

@@ -30,6 +30,8 @@ public struct VigilConfiguration: Sendable {
 
         public init(name: String) { self.name = name }
     }
+    /// Alert rules and notifiers (`alerts:`); see `VigilConfiguration+Alerts.swift`.
+    public var alerts = Alerts()
 
     /// Masking of secrets before anything is stored (built-ins on by default).
     public struct Redaction: Sendable {

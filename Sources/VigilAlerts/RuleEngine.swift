@@ -1,0 +1,179 @@
+import VigilCore
+
+/// Evaluates alert rules over events, one at a time, keeping per-rule per-group sliding windows.
+///
+/// The engine is a value with no clock of its own: windows are measured in event time, and time passing
+/// without events (for `absence` rules and for summaries of suppressed alerts) is told with
+/// ``advance(to:)``. The daemon calls that from a clock; `vigil rules test` calls it with event times.
+public struct RuleEngine: Sendable {
+    public let rules: [AlertRule]
+    var states: [[String: GroupState]]
+    /// Most groups one rule keeps; beyond it, new groups are ignored until old ones expire.
+    public let maximumGroups: Int
+    /// Events a rule could not count because it already tracked `maximumGroups` groups.
+    public private(set) var overflowed = 0
+    /// The latest event time seen: windows are forgotten by event time, not by the clock, so events
+    /// whose times lag behind the clock (a sender with a slow clock, a backfill) keep their windows.
+    var latestEventTime = Int64.min
+
+    /// - Parameters:
+    ///   - start: when silence starts counting for `absence` rules without `group_by`.
+    public init(rules: [AlertRule], start: Timestamp, maximumGroups: Int = 100_000) {
+        self.rules = rules
+        self.maximumGroups = maximumGroups
+        states = rules.map { rule in
+            guard case .absence = rule.condition, rule.groupBy.isEmpty else { return [:] }
+            var group = GroupState(values: [])
+            group.lastSeen = start.microseconds
+            return ["": group]
+        }
+    }
+
+    /// Groups currently tracked, over all rules.
+    public var groupCount: Int { states.reduce(0) { $0 + $1.count } }
+
+    /// Feeds one event; alerts it completes are appended to `alerts`.
+    public mutating func process(_ event: AuditEvent, into alerts: inout [Alert]) {
+        if event.source == Alert.source { return }
+        if event.time.microseconds > latestEventTime { latestEventTime = event.time.microseconds }
+        for r in rules.indices where rules[r].isEnabled && rules[r].predicate.matches(event) {
+            if let schedule = rules[r].schedule, !schedule.contains(event.time) { continue }
+            evaluate(r, event, &alerts)
+        }
+    }
+
+    /// Feeds one event and returns the alerts it completes.
+    public mutating func process(_ event: AuditEvent) -> [Alert] {
+        var alerts: [Alert] = []
+        process(event, into: &alerts)
+        return alerts
+    }
+
+    private mutating func evaluate(_ r: Int, _ event: AuditEvent, _ alerts: inout [Alert]) {
+        let rule = rules[r]
+        var values: [String] = []
+        values.reserveCapacity(rule.groupBy.count)
+        for field in rule.groupBy {
+            // An event without a group_by field cannot be attributed to a group.
+            guard let value = field.value(in: event) else { return }
+            values.append(value)
+        }
+        let key = values.count == 1 ? values[0] : values.joined(separator: "\u{1F}")
+        if states[r][key] == nil && states[r].count >= maximumGroups {
+            forgetIdle(r, at: event.time.microseconds)
+            guard states[r].count < maximumGroups else {
+                overflowed += 1
+                return
+            }
+        }
+        var steps = 0
+        if case .sequence(let list, _) = rule.condition { steps = list.count }
+        let t = event.time.microseconds
+        guard let firing = states[r][key, default: GroupState(values: values, steps: steps)].update(rule, event, at: t)
+        else { return }
+        alerts.append(makeAlert(rule, values: values, count: firing.count, time: event.time, ids: firing.ids,
+                                event: event, distinctValues: firing.values, suppressed: firing.suppressed))
+    }
+
+    /// Tells the engine that time has passed: `absence` rules whose interval elapsed fire, summaries of
+    /// suppressed alerts whose suppression window ended are emitted, and idle groups are forgotten.
+    public mutating func advance(to now: Timestamp, into alerts: inout [Alert]) {
+        let t = now.microseconds
+        for r in rules.indices where rules[r].isEnabled {
+            let rule = rules[r]
+            if case .absence(let interval) = rule.condition {
+                for key in Array(states[r].keys) {
+                    guard var group = states[r][key], !group.absenceReported, t - group.lastSeen >= interval else {
+                        continue
+                    }
+                    group.absenceReported = true
+                    states[r][key] = group
+                    alerts.append(makeAlert(rule, values: group.values, count: 0, time: now, ids: [],
+                                            event: group.lastEvent, distinctValues: [], suppressed: 0))
+                }
+                continue
+            }
+            for key in Array(states[r].keys) {
+                guard var group = states[r][key] else { continue }
+                if group.suppressed > 0 && t >= group.suppressedUntil {
+                    var summary = makeAlert(
+                        rule, values: group.values, count: group.suppressedEvents,
+                        time: Timestamp(microseconds: max(group.suppressedUntil, 0)), ids: [], event: group.lastEvent,
+                        distinctValues: [], suppressed: group.suppressed)
+                    summary.isSummary = true
+                    summary.message = "\(rule.name): \(group.suppressed) more alert\(group.suppressed == 1 ? "" : "s") "
+                        + "suppressed for \(summary.group.isEmpty ? "all events" : summary.group) "
+                        + "(\(group.suppressedEvents) matching events)"
+                    alerts.append(summary)
+                    group.suppressed = 0
+                    group.suppressedEvents = 0
+                    states[r][key] = group
+                }
+            }
+            forgetIdle(r, at: min(t, latestEventTime))
+        }
+    }
+
+    /// When the suppression windows that hold suppressed alerts end (so a replay can summarise them).
+    public func pendingSummaryTimes() -> [Timestamp] {
+        states.flatMap { $0.values.filter { $0.suppressed > 0 }.map { Timestamp(microseconds: $0.suppressedUntil) } }
+    }
+
+    /// `advance(to:)` returning the alerts.
+    public mutating func advance(to now: Timestamp) -> [Alert] {
+        var alerts: [Alert] = []
+        advance(to: now, into: &alerts)
+        return alerts
+    }
+
+    private mutating func forgetIdle(_ r: Int, at t: Int64) {
+        // Before any event (e.g. just after a restore) nothing has aged in event time.
+        guard t != .min else { return }
+        let rule = rules[r]
+        if case .absence = rule.condition { return }
+        let window = rule.condition.window ?? 0
+        states[r] = states[r].filter { !$0.value.isIdle(at: t, window: window) }
+    }
+
+    func makeAlert(
+        _ rule: AlertRule, values: [String], count: Int, time: Timestamp, ids: [EventID], event: AuditEvent?,
+        distinctValues: [String], suppressed: Int
+    ) -> Alert {
+        let fields = zip(rule.groupBy, values).map { (name: $0.name, value: $1) }
+        let group = fields.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
+        let message = rule.message.render(event: event) { value in
+            switch value {
+            case .rule: return rule.name
+            case .count: return String(count)
+            case .group: return group.isEmpty ? "all events" : group
+            case .time: return time.rfc3339
+            case .severity: return rule.severity
+            case .window: return DurationFormat.text(rule.condition.window ?? Self.interval(rule.condition))
+            case .values: return distinctValues.joined(separator: ", ")
+            case .suppressed: return String(suppressed)
+            }
+        }
+        return Alert(
+            rule: rule.name, group: group, groupFields: fields, count: count, time: time, severity: rule.severity,
+            eventIDs: ids, message: message, suppressed: suppressed, notify: rule.notify)
+    }
+
+    private static func interval(_ condition: AlertRule.Condition) -> Int64 {
+        if case .absence(let interval) = condition { return interval }
+        return 0
+    }
+}
+
+/// Durations in microseconds as short text: `10m`, `1h30m`, `45s`.
+public enum DurationFormat {
+    public static func text(_ microseconds: Int64) -> String {
+        var seconds = microseconds / 1_000_000
+        if seconds == 0 { return microseconds == 0 ? "0s" : "\(microseconds / 1000)ms" }
+        var out = ""
+        for (unit, size) in [("d", Int64(86_400)), ("h", 3600), ("m", 60), ("s", 1)] where seconds >= size {
+            out += "\(seconds / size)\(unit)"
+            seconds %= size
+        }
+        return out
+    }
+}
