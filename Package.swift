@@ -63,6 +63,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Gzip JSONL segments and manifests, retention, `vigil verify`.
+        .target(
+            name: "VigilArchive",
+            dependencies: [
+                "VigilCore", "VigilStore", "VigilPipeline", "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Hummingbird: API, tail, /metrics, /healthz.
         .target(
             name: "VigilHTTP",
@@ -77,7 +87,7 @@ let package = Package(
         .target(
             name: "VigilServer",
             dependencies: [
-                "VigilCore", "VigilParsers", "VigilIngest", "VigilPipeline", "VigilStore", "VigilHTTP",
+                "VigilCore", "VigilParsers", "VigilIngest", "VigilPipeline", "VigilStore", "VigilHTTP", "VigilArchive",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -90,7 +100,7 @@ let package = Package(
         .target(
             name: "VigilCLI",
             dependencies: [
-                "VigilCore", "VigilParsers", "VigilServer", "VigilStore", "VigilPipeline", "CZlib",
+                "VigilCore", "VigilParsers", "VigilServer", "VigilStore", "VigilPipeline", "VigilArchive", "CZlib",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -104,6 +114,10 @@ let package = Package(
         .executableTarget(
             name: "ParserBench", dependencies: ["VigilCore", "VigilParsers"], path: "Benchmarks/ParserBench",
             swiftSettings: swiftSettings),
+        // `swift run -c release ArchiveBench`: segment write, search and verify rates.
+        .executableTarget(
+            name: "ArchiveBench", dependencies: ["VigilCore", "VigilStore", "VigilPipeline", "VigilArchive"],
+            path: "Benchmarks/ArchiveBench", swiftSettings: swiftSettings),
 
         .target(name: "VigilTestSupport", dependencies: ["VigilCore"], path: "Tests/VigilTestSupport",
                 swiftSettings: swiftSettings),
@@ -128,6 +142,9 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "VigilStoreTests", dependencies: ["VigilStore", "VigilPipeline", "VigilTestSupport"],
                     swiftSettings: swiftSettings),
+        .testTarget(
+            name: "VigilArchiveTests", dependencies: ["VigilArchive", "VigilStore", "VigilPipeline", "VigilTestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "VigilIntegrationTests",
             dependencies: ["VigilServer", "VigilCLI", "VigilTestSupport"],

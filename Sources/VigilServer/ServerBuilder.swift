@@ -149,6 +149,8 @@ public enum ServerBuilder {
         let ports = BoundPorts()
 
         var services: [any Service] = [WriterService(writer: writer)]
+        let archiver = try makeArchiver(configuration, sink: sink, logger: logger)
+        if let archiver { services.append(ArchiverService(archiver: archiver, interval: configuration.archive.interval)) }
         for listener in configuration.listeners {
             services.append(try ListenerService.make(listener, sink: sink, ports: ports, logger: logger))
         }
@@ -158,8 +160,10 @@ public enum ServerBuilder {
                 maximumBodySize: http.maximumBodySize,
                 tokens: Dictionary(http.tokens.map { ($0.secret, $0.name) }, uniquingKeysWith: { first, _ in first }),
                 logger: logger)
+            var routes = deps
+            routes.rotateArchive = archiver.map(ArchiverService<ContinuousClock>.rotateHandler)
             let app = Application(
-                router: HTTPAPI.makeRouter(deps),
+                router: HTTPAPI.makeRouter(routes),
                 configuration: .init(address: .hostname(http.host, port: http.port), serverName: "vigil"),
                 onServerRunning: { channel in
                     ports.set("http", channel.localAddress?.port ?? http.port)

@@ -14,6 +14,8 @@ public struct VigilConfiguration: Sendable {
     /// Events not worth keeping, by name and filter (`page_views: action:view kind:web`).
     public var drop: [(name: String, filter: String)] = []
     public var redaction = Redaction()
+    public var archive = Archive()
+    public var retention: Retention?
 
     /// Masking of secrets before anything is stored (built-ins on by default).
     public struct Redaction: Sendable {
