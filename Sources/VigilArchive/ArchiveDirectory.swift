@@ -12,6 +12,7 @@ public struct ArchiveDirectory: Sendable {
     public static let checkpointsName = "checkpoints.jsonl"
 
     var openPath: String { path + "/" + ArchiveDirectory.openName }
+    var encryptedOpenPath: String { path + "/open.jsonl.gz.enc.part" }
     public var checkpointsPath: String { path + "/" + ArchiveDirectory.checkpointsName }
 
     static func segmentName(firstSeq: Int64) -> String {
@@ -47,8 +48,9 @@ public struct ArchiveDirectory: Sendable {
         let manifests = Set(names.filter { $0.hasSuffix(SegmentManifest.suffix) })
         var removed: [String] = []
         for name in names {
-            let orphan = name.hasSuffix(SegmentManifest.segmentSuffixForRecovery)
-                && !manifests.contains(name + SegmentManifest.suffix)
+            let isSegment = name.hasSuffix(ArchiveDirectory.segmentSuffix)
+                || name.hasSuffix(ArchiveDirectory.segmentSuffix + SegmentCipher.suffix)
+            let orphan = isSegment && !manifests.contains(name + SegmentManifest.suffix)
             if name.hasSuffix(".part") || name.hasSuffix(".tmp") || orphan {
                 unlink(path + "/" + name)
                 removed.append(name)
@@ -81,8 +83,4 @@ public struct ArchiveDirectory: Sendable {
         fsync(fd)
         Glibc.close(fd)
     }
-}
-
-extension SegmentManifest {
-    static let segmentSuffixForRecovery = ArchiveDirectory.segmentSuffix
 }

@@ -19,9 +19,10 @@ public struct ArchiveSearch {
     /// Calls `body` with each event of a segment file (closed, or any gzip JSONL of events) and its
     /// position; return `false` from `body` to stop. `progress` gets (compressed bytes read, file size).
     public static func forEachEvent(
-        inSegment path: String, progress: ((Int64, Int64) -> Void)? = nil, _ body: (AuditEvent) -> Bool
+        inSegment path: String, cipher: SegmentCipher? = nil, progress: ((Int64, Int64) -> Void)? = nil,
+        _ body: (AuditEvent) -> Bool
     ) throws(ArchiveError) {
-        let reader = try GzipLineReader(path: path)
+        let reader = try GzipLineReader(path: path, cipher: cipher)
         var n = 0
         while let line = try reader.nextLine() {
             if line.isEmpty { continue }

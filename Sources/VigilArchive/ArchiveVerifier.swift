@@ -18,11 +18,15 @@ public struct ArchiveVerifier {
     public let storeDirectory: String
     public let archiveDirectory: String
     public let publicKey: Curve25519.Signing.PublicKey?
+    public let cipher: SegmentCipher?
 
-    public init(storeDirectory: String, archiveDirectory: String, publicKey: Curve25519.Signing.PublicKey?) {
+    public init(
+        storeDirectory: String, archiveDirectory: String, publicKey: Curve25519.Signing.PublicKey?, cipher: SegmentCipher? = nil
+    ) {
         self.storeDirectory = storeDirectory
         self.archiveDirectory = archiveDirectory
         self.publicKey = publicKey
+        self.cipher = cipher
     }
 
     /// - Parameter progress: called now and then with (events checked, events expected).
@@ -49,7 +53,7 @@ public struct ArchiveVerifier {
             let link = previous.flatMap { Hex.decode($0.lastHash) }
             let result = SegmentScanner.verify(
                 path: directory.segmentPath(manifest), manifest: manifest, previousHash: link, publicKey: publicKey,
-                analyzeChain: false)
+                cipher: cipher, analyzeChain: false)
             report.findings += result.findings
             archived += result.entries
             report.segments += 1

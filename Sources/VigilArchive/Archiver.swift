@@ -15,6 +15,7 @@ public actor Archiver {
     private let segments: SegmentWriter
     private let retention: RetentionPolicy?
     private let signingKey: Curve25519.Signing.PrivateKey?
+    private let cipher: SegmentCipher?
     private let checkpointSeconds: Int64
     private var lastCheckpoint: Timestamp?
     private var lastCheckpointSeq: Int64 = 0
@@ -41,6 +42,7 @@ public actor Archiver {
         self.segments = try SegmentWriter(directory: directory, options: options)
         self.retention = retention
         self.signingKey = options.signingKey
+        self.cipher = options.cipher
         self.checkpointSeconds = checkpointSeconds
         self.logger = logger
         self.submitReceipts = submitReceipts
@@ -172,7 +174,8 @@ public actor Archiver {
     private func isArchived(_ expired: [Expired], in manifests: [SegmentManifest]) throws(ArchiveError) -> Bool {
         var hashes: [Int64: [UInt8]] = [:]
         for manifest in manifests {
-            let result = SegmentScanner.verify(path: directory.segmentPath(manifest), manifest: manifest, previousHash: nil)
+            let result = SegmentScanner.verify(
+                path: directory.segmentPath(manifest), manifest: manifest, previousHash: nil, cipher: cipher)
             guard result.findings.isEmpty else { return false }
             for entry in result.entries where entry.seq >= (expired.first?.seq ?? 0) && entry.seq <= (expired.last?.seq ?? 0) {
                 hashes[entry.seq] = entry.hash

@@ -20,7 +20,8 @@ final class GzipFileWriter {
         descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
         guard descriptor >= 0 else { throw .io(path: path, reason: String(cString: strerror(errno))) }
         guard vigil_deflate_init_gzip(&stream, level) == Z_OK else {
-            Glibc.close(descriptor)
+            // Fully initialised: `deinit` runs and closes the file; there is no stream to end.
+            isFinished = true
             throw .compression(path: path, reason: "zlib failed to start")
         }
     }

@@ -20,8 +20,12 @@ final class GzipLineReader {
     private var memberOpen = false
     private var finished = false
     private(set) var consumed: Int64 = 0
+    /// The decrypted gzip bytes of an encrypted segment, read from memory instead of the file.
+    private var memory: [UInt8]?
+    private var memoryOffset = 0
+    private var isInflating = false
 
-    init(path: String) throws(ArchiveError) {
+    init(path: String, cipher: SegmentCipher? = nil) throws(ArchiveError) {
         self.path = path
         input = .allocate(capacity: inputCapacity)
         descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
@@ -31,16 +35,27 @@ final class GzipLineReader {
         }
         var status = stat()
         size = fstat(descriptor, &status) == 0 ? Int64(status.st_size) : 0
+        var header = [UInt8](repeating: 0, count: SegmentCipher.magic.count)
+        let headerCount = Glibc.read(descriptor, &header, header.count)
+        lseek(descriptor, 0, SEEK_SET)
+        if headerCount == header.count, SegmentCipher.isEncrypted(header) {
+            // Every stored property is set by now, so a throw runs `deinit`, which cleans up.
+            guard let cipher else {
+                throw .compression(path: path, reason: "the segment is encrypted; configure archive.encryption_key")
+            }
+            guard let all = FileManager.default.contents(atPath: path) else { throw .io(path: path, reason: "cannot read it") }
+            hasher.update(data: all)
+            memory = try cipher.open(Array(all), path: path)
+        }
         guard vigil_inflate_init_auto(&stream) == Z_OK else {
-            Glibc.close(descriptor)
-            input.deallocate()
             throw .compression(path: path, reason: "zlib failed to start")
         }
+        isInflating = true
         stream.avail_in = 0
     }
 
     deinit {
-        inflateEnd(&stream)
+        if isInflating { inflateEnd(&stream) }
         Glibc.close(descriptor)
         input.deallocate()
     }
@@ -72,15 +87,28 @@ final class GzipLineReader {
 
     private func fill() throws(ArchiveError) {
         if stream.avail_in == 0 {
-            let n = Glibc.read(descriptor, input, inputCapacity)
+            let n: Int
+            if let memory {
+                n = min(inputCapacity, memory.count - memoryOffset)
+                memory.withUnsafeBufferPointer { buffer in
+                    if n > 0, let base = buffer.baseAddress { input.update(from: base + memoryOffset, count: n) }
+                }
+                memoryOffset += n
+            } else {
+                n = Glibc.read(descriptor, input, inputCapacity)
+            }
             guard n >= 0 else { throw .io(path: path, reason: String(cString: strerror(errno))) }
             if n == 0 {
                 if memberOpen { throw .compression(path: path, reason: "the file ends inside the gzip stream (truncated)") }
                 finished = true
                 return
             }
-            consumed += Int64(n)
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(start: input, count: n))
+            if let memory {
+                consumed = memory.isEmpty ? size : size * Int64(memoryOffset) / Int64(memory.count)
+            } else {
+                consumed += Int64(n)
+                hasher.update(bufferPointer: UnsafeRawBufferPointer(start: input, count: n))
+            }
             stream.avail_in = UInt32(n)
             stream.next_in = input
         }

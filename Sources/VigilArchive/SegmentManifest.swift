@@ -23,9 +23,11 @@ public struct SegmentManifest: Codable, Sendable, Equatable {
     public var closed: String
     public var uncompressedBytes: Int64
     public var signature: String?
+    /// AES-256-GCM (`SegmentCipher`); the file is then not plain gzip.
+    public var encrypted: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case segment, count, sha256, closed, signature
+        case segment, count, sha256, closed, signature, encrypted
         case firstSeq = "first_seq"
         case lastSeq = "last_seq"
         case firstTime = "first_time"
@@ -38,9 +40,11 @@ public struct SegmentManifest: Codable, Sendable, Equatable {
 
     /// The bytes a signature covers: every field but the signature, in a fixed order.
     public var signedText: [UInt8] {
-        Array(
-            ["vigil-segment-v1", segment, String(firstSeq), String(lastSeq), String(count), firstTime, lastTime, sha256,
-             firstPrevHash, firstHash, lastHash, closed, String(uncompressedBytes)].joined(separator: "\n").utf8)
+        let fields = [
+            "vigil-segment-v1", segment, String(firstSeq), String(lastSeq), String(count), firstTime, lastTime, sha256,
+            firstPrevHash, firstHash, lastHash, closed, String(uncompressedBytes),
+        ] + (encrypted == true ? ["encrypted"] : [])
+        return Array(fields.joined(separator: "\n").utf8)
     }
 
     public var firstTimestamp: Timestamp? { Timestamp.parse(firstTime) }

@@ -11,7 +11,8 @@ public enum SegmentScanner {
 
     static func verify(
         path: String, manifest: SegmentManifest, previousHash: [UInt8]?,
-        publicKey: Curve25519.Signing.PublicKey? = nil, analyzeChain: Bool = true, progress: ((Int64, Int64) -> Void)? = nil
+        publicKey: Curve25519.Signing.PublicKey? = nil, cipher: SegmentCipher? = nil, analyzeChain: Bool = true,
+        progress: ((Int64, Int64) -> Void)? = nil
     ) -> Result {
         let name = manifest.segment
         var entries: [ChainEntry] = []
@@ -22,7 +23,7 @@ public enum SegmentScanner {
         }
         let reader: GzipLineReader
         do {
-            reader = try GzipLineReader(path: path)
+            reader = try GzipLineReader(path: path, cipher: cipher)
         } catch {
             segmentProblem("\(error)")
             return Result(entries: [], findings: findings)

@@ -17,10 +17,29 @@ public struct SegmentOptions: Sendable {
         signingKeyBytes.flatMap { try? Curve25519.Signing.PrivateKey(rawRepresentation: $0) }
     }
 
-    public init(maximumBytes: Int64 = 64 << 20, maximumAge: Int64 = 3600, signingKey: Curve25519.Signing.PrivateKey? = nil) {
+    /// Encrypts closed segments (AES-256-GCM) when set.
+    public var cipher: SegmentCipher?
+
+    public init(
+        maximumBytes: Int64 = 64 << 20, maximumAge: Int64 = 3600, signingKey: Curve25519.Signing.PrivateKey? = nil,
+        cipher: SegmentCipher? = nil
+    ) {
         self.maximumBytes = maximumBytes
         self.maximumAge = maximumAge
+        self.cipher = cipher
         self.signingKeyBytes = signingKey.map { Array($0.rawRepresentation) }
+    }
+}
+
+extension SegmentOptions {
+    /// Options with the keys read from their files (`nil` paths: unsigned, unencrypted).
+    public static func load(
+        maximumBytes: Int64, maximumAge: Int64, signingKeyPath: String?, encryptionKeyPath: String?
+    ) throws(ArchiveError) -> SegmentOptions {
+        SegmentOptions(
+            maximumBytes: maximumBytes, maximumAge: maximumAge,
+            signingKey: try signingKeyPath.map { path throws(ArchiveError) in try SigningKeys.loadPrivate(path) },
+            cipher: try encryptionKeyPath.map { path throws(ArchiveError) in try SegmentCipher.load(path) })
     }
 }
 
@@ -129,11 +148,25 @@ public final class SegmentWriter {
             unlink(directory.openPath)
             throw .manifest(path: directory.openPath, reason: "the segment failed verification after writing: \(problem.text)")
         }
+        var closedPath = directory.openPath
+        if let cipher = options.cipher {
+            let sealed = try cipher.seal(directory.openPath, to: directory.encryptedOpenPath)
+            unlink(directory.openPath)
+            manifest.segment = name + SegmentCipher.suffix
+            manifest.sha256 = Hex.encode(sealed)
+            manifest.encrypted = true
+            closedPath = directory.encryptedOpenPath
+            let again = SegmentScanner.verify(path: closedPath, manifest: manifest, previousHash: nil, cipher: cipher)
+            if let problem = again.findings.first {
+                unlink(closedPath)
+                throw .manifest(path: closedPath, reason: "the encrypted segment failed verification: \(problem.text)")
+            }
+        }
         if let key = options.signingKey, let signature = try? key.signature(for: manifest.signedText) {
             manifest.signature = Hex.encode(Array(signature))
         }
-        try directory.rename(directory.openPath, to: directory.path + "/" + name)
-        try directory.writeAtomically(manifest.encoded(), name: name + SegmentManifest.suffix)
+        try directory.rename(closedPath, to: directory.path + "/" + manifest.segment)
+        try directory.writeAtomically(manifest.encoded(), name: manifest.segment + SegmentManifest.suffix)
         lastClosedSeq = manifest.lastSeq
         lastClosedHash = segment.lastHash
         return manifest
@@ -143,5 +176,6 @@ public final class SegmentWriter {
     public func discardOpen() {
         open = nil
         unlink(directory.openPath)
+        unlink(directory.encryptedOpenPath)
     }
 }

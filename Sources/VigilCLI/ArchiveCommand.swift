@@ -81,12 +81,13 @@ struct ArchiveSearchCommand: ParsableCommand {
         let bounds = filter.timeBounds(now: now)
         let search = ArchiveSearch(directory: configuration.archive.path(dataDirectory: configuration.dataDirectory))
         let progress = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) == 1)
+        let cipher = try configuration.archive.loadCipher()
         var found = 0
         var table: [AuditEvent] = []
         if output == .csv { print(EventFormatter.csvHeader()) }
         for manifest in try search.segments(lower: bounds.lower, upper: bounds.upper) {
             try ArchiveSearch.forEachEvent(
-                inSegment: search.directory.segmentPath(manifest),
+                inSegment: search.directory.segmentPath(manifest), cipher: cipher,
                 progress: { done, total in progress.show(file: manifest.segment, done: done, of: total, lines: found) }
             ) { event in
                 guard predicate.matches(event) else { return true }
@@ -146,7 +147,7 @@ struct ArchiveImportCommand: AsyncParsableCommand {
         let progress = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) == 1)
         let name = (segment as NSString).lastPathComponent
         var events: [AuditEvent] = []
-        try ArchiveSearch.forEachEvent(inSegment: segment) { event in
+        try ArchiveSearch.forEachEvent(inSegment: segment, cipher: try configuration.archive.loadCipher()) { event in
             var copy = event
             copy.attrs["archived_id"] = .string(event.id.description)
             copy.attrs["archived_segment"] = .string(name)
@@ -185,11 +186,10 @@ struct ArchiveRotateCommand: AsyncParsableCommand {
         logger.logLevel = .warning
         let archiver: Archiver
         do {
-            let key = try configuration.archive.signingKey.map { path throws(ArchiveError) in try SigningKeys.loadPrivate(path) }
             archiver = try Archiver(
                 storeDirectory: configuration.dataDirectory + "/store",
                 archiveDirectory: configuration.archive.path(dataDirectory: configuration.dataDirectory),
-                options: SegmentOptions(signingKey: key), retention: nil, logger: logger, submitReceipts: { _ in false })
+                options: try configuration.archive.segmentOptions(), retention: nil, logger: logger, submitReceipts: { _ in false })
         } catch ArchiveError.locked {
             guard let http = configuration.http else { throw ValidationError("a daemon holds the archive and has no HTTP port") }
             let host = http.host == "0.0.0.0" ? "127.0.0.1" : http.host

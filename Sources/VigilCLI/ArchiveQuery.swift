@@ -3,7 +3,8 @@ import VigilCore
 
 /// `vigil query --archives`: the newest `limit` matches of the store and the segments together.
 enum ArchiveQuery {
-    static func merge(store: [AuditEvent], archive: String, filter: Filter, limit: Int, now: Timestamp) throws -> [AuditEvent] {
+    static func merge(
+        store: [AuditEvent], archive: String, cipher: SegmentCipher?, filter: Filter, limit: Int, now: Timestamp) throws -> [AuditEvent] {
         let predicate = filter.predicate(now: now)
         let bounds = filter.timeBounds(now: now)
         let search = ArchiveSearch(directory: archive)
@@ -16,7 +17,7 @@ enum ArchiveQuery {
             {
                 break
             }
-            try ArchiveSearch.forEachEvent(inSegment: search.directory.segmentPath(manifest)) { event in
+            try ArchiveSearch.forEachEvent(inSegment: search.directory.segmentPath(manifest), cipher: cipher) { event in
                 if predicate.matches(event), seen.insert(event.id).inserted { found.append(event) }
                 return true
             }

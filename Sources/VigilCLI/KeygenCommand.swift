@@ -14,7 +14,15 @@ struct KeygenCommand: ParsableCommand {
     @Argument(help: "Path prefix of the two files, e.g. /etc/vigil/archive.")
     var prefix: String
 
+    @Flag(name: .long, help: "Create PREFIX.aes instead: an AES-256-GCM key for archive.encryption_key.")
+    var encryption = false
+
     func run() throws {
+        if encryption {
+            try SegmentCipher.generate(prefix + ".aes")
+            print("encryption key: \(prefix).aes (segments encrypted with it are no longer plain gzip)")
+            return
+        }
         let (privatePath, publicPath) = try SigningKeys.generate(prefix: prefix)
         print("private key: \(privatePath)\npublic key:  \(publicPath)")
     }

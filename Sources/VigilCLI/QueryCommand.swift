@@ -61,7 +61,9 @@ struct QueryCommand: ParsableCommand {
             next = page.nextCursor
             if archives {
                 let archive = configuration.archive.path(dataDirectory: configuration.dataDirectory)
-                let merged = try ArchiveQuery.merge(store: events, archive: archive, filter: parsed, limit: limit, now: .now())
+                let merged = try ArchiveQuery.merge(
+                    store: events, archive: archive, cipher: try configuration.archive.loadCipher(), filter: parsed, limit: limit,
+                    now: .now())
                 return print(render(merged), terminator: "")
             }
         }

@@ -27,7 +27,8 @@ struct VerifyCommand: ParsableCommand {
         let key = try publicKey.map { path throws(ArchiveError) in try SigningKeys.loadPublic(path) }
         let verifier = ArchiveVerifier(
             storeDirectory: configuration.dataDirectory + "/store",
-            archiveDirectory: configuration.archive.path(dataDirectory: configuration.dataDirectory), publicKey: key)
+            archiveDirectory: configuration.archive.path(dataDirectory: configuration.dataDirectory), publicKey: key,
+            cipher: try configuration.archive.loadCipher())
         let progress = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) == 1)
         let report = try verifier.run { done, total in
             progress.show(file: "verify", done: Int64(done), of: Int64(total), lines: done)

@@ -57,7 +57,6 @@ extension ServerBuilder {
     public static func makeArchiver(_ configuration: VigilConfiguration, sink: PipelineSink, logger: Logger) throws -> Archiver? {
         let archive = configuration.archive
         guard archive.enabled else { return nil }
-        let key = try archive.signingKey.map { path throws(ArchiveError) in try SigningKeys.loadPrivate(path) }
         let retention = try configuration.retention.map { r throws(ArchiveError) in
             RetentionPolicy(
                 defaultKeepSeconds: r.defaultKeep.map { Int64($0) },
@@ -66,12 +65,24 @@ extension ServerBuilder {
         return try Archiver(
             storeDirectory: configuration.dataDirectory + "/store",
             archiveDirectory: archive.path(dataDirectory: configuration.dataDirectory),
-            options: SegmentOptions(maximumBytes: archive.segmentSize, maximumAge: Int64(archive.segmentAge), signingKey: key),
+            options: try archive.segmentOptions(),
             retention: retention, checkpointSeconds: Int64(archive.checkpointInterval), logger: logger,
             submitReceipts: { events in
                 let ack = CommitAck()
                 await sink.submit(events: events, ack: ack)
                 return await ack.wait() == .committed
             })
+    }
+}
+
+extension VigilConfiguration.Archive {
+    /// Rotation limits and the keys, loaded from their files.
+    public func segmentOptions() throws(ArchiveError) -> SegmentOptions {
+        try SegmentOptions.load(
+            maximumBytes: segmentSize, maximumAge: Int64(segmentAge), signingKeyPath: signingKey, encryptionKeyPath: encryptionKey)
+    }
+
+    public func loadCipher() throws(ArchiveError) -> SegmentCipher? {
+        try encryptionKey.map { path throws(ArchiveError) in try SegmentCipher.load(path) }
     }
 }

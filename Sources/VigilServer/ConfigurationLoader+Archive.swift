@@ -6,7 +6,8 @@ extension ConfigurationLoader {
     static func archive(_ node: Node, _ r: NodeReader, dataDirectory: String) throws(ConfigurationFileError) -> VigilConfiguration.Archive {
         let m = try r.mapping(node, "archive")
         try r.allowOnly(
-            m, ["enabled", "directory", "segment_size", "segment_age", "interval", "signing_key", "checkpoint_interval"],
+            m, ["enabled", "directory", "segment_size", "segment_age", "interval", "signing_key", "checkpoint_interval",
+                "encryption_key"],
             in: "archive")
         var archive = VigilConfiguration.Archive()
         if let n = m["enabled"] { archive.enabled = try r.bool(n, "archive.enabled") }
@@ -21,17 +22,23 @@ extension ConfigurationLoader {
         if let n = m["segment_age"] { archive.segmentAge = try r.duration(n, "archive.segment_age", min: 1) }
         if let n = m["interval"] { archive.interval = try r.duration(n, "archive.interval", min: 0.1) }
         if let n = m["checkpoint_interval"] { archive.checkpointInterval = try r.duration(n, "archive.checkpoint_interval", min: 1) }
-        if let n = m["signing_key"] {
-            let path = try r.string(n, "archive.signing_key")
-            let data = dataDirectory.hasPrefix("/") ? dataDirectory : FileManager.default.currentDirectoryPath + "/" + dataDirectory
-            let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
-            let standardData = (data as NSString).standardizingPath + "/"
-            if (absolute as NSString).standardizingPath.hasPrefix(standardData) {
-                throw r.error(n, "archive.signing_key", "the private key must be kept outside the data directory")
-            }
-            archive.signingKey = path
+        if let n = m["signing_key"] { archive.signingKey = try keyPath(n, "archive.signing_key", r, dataDirectory: dataDirectory) }
+        if let n = m["encryption_key"] {
+            archive.encryptionKey = try keyPath(n, "archive.encryption_key", r, dataDirectory: dataDirectory)
         }
         return archive
+    }
+
+    /// A key file path, which must lie outside the data directory (a copy of the data is no copy of the key).
+    private static func keyPath(_ n: Node, _ field: String, _ r: NodeReader, dataDirectory: String) throws(ConfigurationFileError) -> String {
+        let path = try r.string(n, field)
+        let cwd = FileManager.default.currentDirectoryPath
+        let data = dataDirectory.hasPrefix("/") ? dataDirectory : cwd + "/" + dataDirectory
+        let absolute = path.hasPrefix("/") ? path : cwd + "/" + path
+        if (absolute as NSString).standardizingPath.hasPrefix((data as NSString).standardizingPath + "/") {
+            throw r.error(n, field, "the key must be kept outside the data directory")
+        }
+        return path
     }
 
     static func retention(_ node: Node, _ r: NodeReader) throws(ConfigurationFileError) -> VigilConfiguration.Retention {

@@ -13,6 +13,8 @@ extension VigilConfiguration {
         /// Ed25519 private key (outside the data directory): signs manifests and checkpoints.
         public var signingKey: String?
         public var checkpointInterval: Double = 3600
+        /// AES-256-GCM key file (outside the data directory): closed segments are encrypted with it.
+        public var encryptionKey: String?
         public init() {}
 
         /// The archive directory, absolute once paths are resolved.

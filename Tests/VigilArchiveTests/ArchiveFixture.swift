@@ -75,11 +75,21 @@ final class ArchiveFixture: @unchecked Sendable {
         (try? SigningKeys.generate(prefix: root + "/keys")) ?? ("", "")
     }()
 
-    func makeArchiver(retention: RetentionPolicy? = nil, signed: Bool = false, maximumAge: Int64 = 1 << 40) throws -> Archiver {
-        let key = signed ? try SigningKeys.loadPrivate(keyPaths.privatePath) : nil
-        return try Archiver(
+    /// An AES-256-GCM key file under the fixture's root, created on first use.
+    lazy var encryptionKeyPath: String = {
+        let path = root + "/segments.aes"
+        try? SegmentCipher.generate(path)
+        return path
+    }()
+
+    func makeArchiver(
+        retention: RetentionPolicy? = nil, signed: Bool = false, encrypted: Bool = false, maximumAge: Int64 = 1 << 40
+    ) throws -> Archiver {
+        try Archiver(
             storeDirectory: storeDirectory, archiveDirectory: archiveDirectory,
-            options: SegmentOptions(maximumBytes: 1 << 40, maximumAge: maximumAge, signingKey: key),
+            options: try SegmentOptions.load(
+                maximumBytes: 1 << 40, maximumAge: maximumAge, signingKeyPath: signed ? keyPaths.privatePath : nil,
+                encryptionKeyPath: encrypted ? encryptionKeyPath : nil),
             retention: retention, checkpointSeconds: 60, logger: logger,
             submitReceipts: { [self] events in
                 do {
@@ -92,9 +102,11 @@ final class ArchiveFixture: @unchecked Sendable {
             })
     }
 
-    func verify(signed: Bool = false) throws -> ArchiveVerifier.Report {
+    func verify(signed: Bool = false, encrypted: Bool = false) throws -> ArchiveVerifier.Report {
         let key = signed ? try SigningKeys.loadPublic(keyPaths.publicPath) : nil
-        return try ArchiveVerifier(storeDirectory: storeDirectory, archiveDirectory: archiveDirectory, publicKey: key).run()
+        let cipher = encrypted ? try SegmentCipher.load(encryptionKeyPath) : nil
+        return try ArchiveVerifier(storeDirectory: storeDirectory, archiveDirectory: archiveDirectory, publicKey: key, cipher: cipher)
+            .run()
     }
 
     /// The partition file holding `seq`.

@@ -86,4 +86,33 @@ import VigilTestSupport
         #expect(report.findings.isEmpty, "\(report.findings)")
         #expect(report.archivedEvents == 35)
     }
+
+    @Test func encryptedSegmentsAreNotGzipButVerifyAndSearchWithTheKey() async throws {
+        let fixture = try ArchiveFixture()
+        try fixture.append((0..<25).map { ArchiveFixture.event($0) })
+        let manifest = try #require(try await fixture.makeArchiver(signed: true, encrypted: true).rotate(now: ArchiveFixture.base))
+        #expect(manifest.encrypted == true)
+        #expect(manifest.segment.hasSuffix(".jsonl.gz.enc"))
+        let path = fixture.archiveDirectory + "/" + manifest.segment
+        #expect(try TestSupport.run("/usr/bin/zcat", [path]).status != 0)
+        #expect(!(try String(contentsOfFile: path, encoding: .isoLatin1)).contains("user1"))
+        let clean = try fixture.verify(signed: true, encrypted: true)
+        #expect(clean.findings.isEmpty, "\(clean.findings)")
+        #expect(clean.archivedEvents == 25)
+        var events = 0
+        try ArchiveSearch.forEachEvent(inSegment: path, cipher: try SegmentCipher.load(fixture.encryptionKeyPath)) { _ in
+            events += 1
+            return true
+        }
+        #expect(events == 25)
+        // Without the key the segment cannot be read; a flipped byte fails authentication.
+        #expect(try fixture.verify().findings.contains { $0.kind == .segment && $0.detail.contains("encrypted") })
+        let handle = try #require(FileHandle(forUpdatingAtPath: path))
+        try handle.seek(toOffset: 100)
+        let byte = try #require(try handle.read(upToCount: 1)).first ?? 0
+        try handle.seek(toOffset: 100)
+        handle.write(Data([byte ^ 0xFF]))
+        try handle.close()
+        #expect(try fixture.verify(encrypted: true).findings.contains { $0.kind == .segment && $0.detail.contains("decrypt") })
+    }
 }
