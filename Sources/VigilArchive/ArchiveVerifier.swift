@@ -67,22 +67,17 @@ public struct ArchiveVerifier {
         var after: Int64 = 0
         do {
             while true {
-                let batch = try reader.events(afterSeq: after, limit: 20_000)
+                let batch = try reader.chainRows(afterSeq: after, limit: 20_000)
                 guard let last = batch.last else { break }
-                for s in batch {
-                    let event = s.event
-                    let prev = event.prevHash ?? []
-                    let hash = event.hash ?? []
-                    let intact = HashChain.digest(prev: prev, event: event) == hash
+                for row in batch {
+                    var hasher = SHA256()
+                    hasher.update(data: row.prevHash)
+                    hasher.update(data: row.canonical)
+                    let intact = hasher.finalize().elementsEqual(row.hash)
                     stored.append(ChainEntry(
-                        seq: s.seq, id: event.id.description, time: event.time.rfc3339, prevHash: prev, hash: hash,
+                        seq: row.seq, id: row.id, time: row.time.rfc3339, prevHash: row.prevHash, hash: row.hash,
                         isIntact: intact, location: "store"))
-                    if event.action == "purge", event.kind == "system", event.app == "vigil-archiver",
-                        let first = event.attrs["first_seq"]?.intValue, let last = event.attrs["last_seq"]?.intValue,
-                        first <= last
-                    {
-                        receipts.append(first...last)
-                    }
+                    if let range = row.purgedRange { receipts.append(range) }
                 }
                 after = last.seq
                 progress?(archived.count + stored.count, expected)

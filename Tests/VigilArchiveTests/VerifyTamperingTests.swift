@@ -32,6 +32,39 @@ import VigilTestSupport
         #expect(both.segments == 1)
     }
 
+    @Test func eventsWithEveryFieldVerifyCleanFromTheirRows() throws {
+        let fixture = try ArchiveFixture()
+        var e = ArchiveFixture.event(1)
+        e.host = "web01"
+        e.app = "backoffice"
+        e.actorID = "42"
+        e.actorRole = "admin"
+        e.actorType = "user"
+        e.impersonator = "root"
+        e.session = "s-1"
+        e.category = "billing"
+        e.entityName = "Jürgen \"Q\" Müller\n\ttab"
+        e.outcome = "success"
+        e.severity = "high"
+        e.userAgent = "curl/8"
+        e.method = "POST"
+        e.url = "/a?b=c&d=\u{1}"
+        e.status = 302
+        e.durationMS = 12.345
+        e.bytes = 1_234_567
+        e.changes = [AuditEvent.Change(field: "credit_limit", old: .int(1000), new: .double(5000.5))]
+        e.attrs = ["z": .array([.bool(true), .null]), "a": .object(["nested": .string("x\"y")])]
+        e.error = "none"
+        var empty = ArchiveFixture.event(2)
+        empty.message = ""
+        empty.attrs = [:]
+        empty.raw = nil
+        try fixture.append([e, empty])
+        let report = try fixture.verify()
+        #expect(report.findings.isEmpty, "\(report.findings)")
+        #expect(report.storeEvents == 2)
+    }
+
     @Test func namesAnEventWhoseFieldWasChanged() throws {
         let fixture = try Self.store()
         let target = try fixture.storedEvent(seq: 15)
