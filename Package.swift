@@ -73,12 +73,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Gzip JSONL segments and manifests, retention, `vigil verify`.
+        .target(
+            name: "VigilArchive",
+            dependencies: [
+                "VigilCore", "VigilStore", "VigilPipeline", "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Hummingbird: API, tail, /metrics, /healthz.
         .target(
             name: "VigilHTTP",
             dependencies: [
                 "VigilCore", "VigilStore", "VigilPipeline",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
@@ -87,7 +99,7 @@ let package = Package(
         .target(
             name: "VigilServer",
             dependencies: [
-                "VigilCore", "VigilParsers", "VigilIngest", "VigilPipeline", "VigilStore", "VigilHTTP", "VigilAlerts",
+                "VigilCore", "VigilParsers", "VigilIngest", "VigilPipeline", "VigilStore", "VigilHTTP", "VigilAlerts", "VigilArchive",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -100,7 +112,7 @@ let package = Package(
         .target(
             name: "VigilCLI",
             dependencies: [
-                "VigilCore", "VigilParsers", "VigilServer", "VigilStore", "VigilPipeline", "VigilAlerts", "CZlib",
+                "VigilCore", "VigilParsers", "VigilServer", "VigilStore", "VigilPipeline", "VigilAlerts", "VigilArchive", "CZlib",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -118,6 +130,14 @@ let package = Package(
         .executableTarget(
             name: "AlertBench", dependencies: ["VigilCore", "VigilAlerts", "VigilServer"], path: "Benchmarks/AlertBench",
             swiftSettings: swiftSettings),
+        // `./dev bench-archive`: segment write, search and verify rates.
+        .executableTarget(
+            name: "ArchiveBench", dependencies: ["VigilCore", "VigilStore", "VigilPipeline", "VigilArchive"],
+            path: "Benchmarks/ArchiveBench", swiftSettings: swiftSettings),
+        // `./dev bench-web`: page latencies over a generated store (seeded straight through StoreWriter).
+        .executableTarget(
+            name: "WebBench", dependencies: ["VigilCore", "VigilStore", "VigilPipeline"],
+            path: "Benchmarks/WebBench", swiftSettings: swiftSettings),
 
         .target(name: "VigilTestSupport", dependencies: ["VigilCore"], path: "Tests/VigilTestSupport",
                 swiftSettings: swiftSettings),
@@ -136,6 +156,8 @@ let package = Package(
         ),
         .testTarget(name: "VigilCLITests", dependencies: ["VigilCLI", "VigilTestSupport"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "VigilHTTPTests", dependencies: ["VigilHTTP", "VigilTestSupport"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "VigilServerTests", dependencies: ["VigilServer", "VigilTestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "VigilAlertsTests", dependencies: ["VigilAlerts", "VigilServer", "VigilTestSupport"],
@@ -144,6 +166,9 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "VigilStoreTests", dependencies: ["VigilStore", "VigilPipeline", "VigilTestSupport"],
                     swiftSettings: swiftSettings),
+        .testTarget(
+            name: "VigilArchiveTests", dependencies: ["VigilArchive", "VigilStore", "VigilPipeline", "VigilTestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "VigilIntegrationTests",
             dependencies: ["VigilServer", "VigilCLI", "VigilTestSupport"],

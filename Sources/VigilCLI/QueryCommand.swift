@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VigilArchive
 import VigilCore
 import VigilStore
 
@@ -30,6 +31,9 @@ struct QueryCommand: ParsableCommand {
     @Option(name: .long, help: "Ask a running daemon instead of reading the data directory (http://HOST:PORT).")
     var server: String?
 
+    @Flag(name: .long, help: "Search the archive segments too (store and archives as one; the store's copy wins).")
+    var archives = false
+
     @OptionGroup var options: ConfigOptions
 
     func validate() throws {
@@ -55,6 +59,13 @@ struct QueryCommand: ParsableCommand {
             let page = try reader.query(parsed, limit: limit, before: cursor, now: .now())
             events = page.events.map(\.event)
             next = page.nextCursor
+            if archives {
+                let archive = configuration.archive.path(dataDirectory: configuration.dataDirectory)
+                let merged = try ArchiveQuery.merge(
+                    store: events, archive: archive, cipher: try configuration.archive.loadCipher(), filter: parsed, limit: limit,
+                    now: .now())
+                return print(render(merged), terminator: "")
+            }
         }
         print(render(events), terminator: "")
         if let next, output == .table, events.count == limit {

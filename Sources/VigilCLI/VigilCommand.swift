@@ -9,7 +9,7 @@ public struct VigilCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, QueryCommand.self, TailCommand.self, SendCommand.self, ParseCommand.self, ImportCommand.self,
             ReparseCommand.self, RunCommand.self, FlushCommand.self, AlertsCommand.self, RulesCommand.self,
-            CheckConfigCommand.self,
+            CheckConfigCommand.self, VerifyCommand.self, ArchiveCommand.self, KeygenCommand.self,
         ]
     )
 

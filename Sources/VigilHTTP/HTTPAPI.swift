@@ -16,6 +16,8 @@ public struct HTTPDependencies: Sendable {
     public var metrics: PrometheusCollectorRegistry?
     public var maximumBodySize: Int
     public var logger: Logger
+    /// Closes the open archive segment now; returns the JSON answer (`POST /api/v1/archive/rotate`).
+    public var rotateArchive: (@Sendable () async throws -> String)?
 
     public init(
         reader: StoreReader, live: LiveStream, sink: PipelineSink, metrics: PrometheusCollectorRegistry?,
@@ -56,6 +58,14 @@ public enum HTTPAPI {
         }
         router.post("/api/v1/events") { request, _ in
             try await HTTPIngest.handle(request, deps)
+        }
+        router.post("/api/v1/archive/rotate") { _, _ in
+            guard let rotate = deps.rotateArchive else { throw HTTPError(.notFound, message: "archiving is off") }
+            do {
+                return jsonResponse(try await rotate())
+            } catch {
+                throw HTTPError(.internalServerError, message: "\(error)")
+            }
         }
         return router
     }

@@ -12,6 +12,7 @@ public final class PipelineSink: LineSink {
     public let dropRules: DropRules?
     private let accepted = Atomic<Int>(0)
     private let dropped = Atomic<Int>(0)
+    private let ids = Mutex(EventIDGenerator())
     private let dropCounters: [Counter]
     private let redactionCounters: [Counter]
 
@@ -32,7 +33,19 @@ public final class PipelineSink: LineSink {
 
     /// Applies drop rules and redaction, then gives each kept event its id and encodings.
     func prepare(_ events: [AuditEvent]) -> [PreparedEvent] {
-        PreparedEvent.batch(filter(events[...]))
+        var events = filter(events[...])
+        assignIDs(&events)
+        return PreparedEvent.batch(events)
+    }
+
+    /// Ids from one generator for the whole sink, so that they increase from batch to batch of a
+    /// connection even within one millisecond (a generator per batch would start at random there).
+    private func assignIDs(_ events: inout [AuditEvent]) {
+        ids.withLock { ids in
+            for i in events.indices where events[i].id == EventID(high: 0, low: 0) {
+                events[i].id = ids.next(at: events[i].received)
+            }
+        }
     }
 
     /// Batches at least this long are worked on in two halves at once: one busy connection would
@@ -47,10 +60,7 @@ public final class PipelineSink: LineSink {
         async let head = filter(lines[..<middle].map(processor.process)[...])
         let tail = filter(lines[middle...].map(processor.process)[...])
         var events = await head + tail
-        var ids = EventIDGenerator()
-        for i in events.indices where events[i].id == EventID(high: 0, low: 0) {
-            events[i].id = ids.next(at: events[i].received)
-        }
+        assignIDs(&events)
         let half = events.count / 2
         let first = Array(events[..<half])
         let second = Array(events[half...])

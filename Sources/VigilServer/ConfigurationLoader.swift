@@ -30,7 +30,8 @@ public enum ConfigurationLoader {
         let reader = NodeReader(file: file)
         let top = try reader.mapping(root, "")
         try reader.allowOnly(
-            top, ["data_dir", "listeners", "http", "store", "routes", "parsers", "log_level", "drop", "redact", "jobs", "alerts"], in: "")
+            top, ["data_dir", "listeners", "http", "store", "routes", "parsers", "log_level", "drop", "redact", "jobs", "alerts",
+                  "archive", "retention"], in: "")
         if let node = top["data_dir"] { config.dataDirectory = try reader.string(node, "data_dir") }
         if let node = top["log_level"] {
             config.logLevel = try reader.oneOf(node, "log_level", ["trace", "debug", "info", "notice", "warning", "error", "critical"])
@@ -41,6 +42,8 @@ public enum ConfigurationLoader {
         if let node = top["routes"] { config.routes = try routes(node, reader) }
         if let node = top["jobs"] { config.jobs = try jobs(node, reader) }
         if let node = top["alerts"] { config.alerts = try alerts(node, reader, file: file) }
+        if let node = top["archive"] { config.archive = try archive(node, reader, dataDirectory: config.dataDirectory) }
+        if let node = top["retention"] { config.retention = try retention(node, reader) }
         if let node = top["drop"] {
             for (i, item) in try reader.sequence(node, "drop").enumerated() {
                 let m = try reader.mapping(item, "drop[\(i)]")

@@ -151,6 +151,8 @@ public enum ServerBuilder {
         var services: [any Service] = [WriterService(writer: writer)]
         // Alerts stop just before the writer, so alerts raised at shutdown are still stored.
         if let alerts = try AlertService.make(configuration, live: live, sink: sink, logger: logger) { services.append(alerts) }
+        let archiver = try makeArchiver(configuration, sink: sink, logger: logger)
+        if let archiver { services.append(ArchiverService(archiver: archiver, interval: configuration.archive.interval)) }
         for listener in configuration.listeners {
             services.append(try ListenerService.make(listener, sink: sink, ports: ports, logger: logger))
         }
@@ -164,8 +166,10 @@ public enum ServerBuilder {
                 maximumBodySize: http.maximumBodySize,
                 tokens: Dictionary(http.tokens.map { ($0.secret, $0.name) }, uniquingKeysWith: { first, _ in first }),
                 logger: logger)
+            var routes = deps
+            routes.rotateArchive = archiver.map(ArchiverService<ContinuousClock>.rotateHandler)
             let app = Application(
-                router: HTTPAPI.makeRouter(deps),
+                router: HTTPAPI.makeRouter(routes),
                 configuration: .init(address: .hostname(http.host, port: http.port), serverName: "vigil"),
                 onServerRunning: { channel in
                     ports.set("http", channel.localAddress?.port ?? http.port)

@@ -32,6 +32,8 @@ public struct VigilConfiguration: Sendable {
     }
     /// Alert rules and notifiers (`alerts:`); see `VigilConfiguration+Alerts.swift`.
     public var alerts = Alerts()
+    public var archive = Archive()
+    public var retention: Retention?
 
     /// Masking of secrets before anything is stored (built-ins on by default).
     public struct Redaction: Sendable {

@@ -13,6 +13,11 @@ public struct EventPage: Sendable {
 public struct StoredEvent: Sendable {
     public var seq: Int64
     public var event: AuditEvent
+
+    public init(seq: Int64, event: AuditEvent) {
+        self.seq = seq
+        self.event = event
+    }
 }
 
 /// Where a page ends: the (time, seq) of its last event. Text form `TIME_US-SEQ`.
@@ -47,10 +52,13 @@ public final class StoreReader: Sendable {
         // `info` is only replaced under the reader's `cache` mutex.
         let connection: SQLiteConnection
         var info: PartitionInfo
+        /// The file's inode when opened: retention may swap in a rewritten file at the same path.
+        let inode: UInt64
 
-        init(connection: SQLiteConnection, info: PartitionInfo) {
+        init(connection: SQLiteConnection, info: PartitionInfo, inode: UInt64) {
             self.connection = connection
             self.info = info
+            self.inode = inode
         }
     }
 
@@ -75,7 +83,9 @@ public final class StoreReader: Sendable {
             guard let number = PartitionInfo.number(fromFileName: name) else { continue }
             let path = directory + "/" + name
             let cached: CachedPartition
-            if let existing = cache.withLock({ $0[path] }) {
+            var status = stat()
+            let inode = stat(path, &status) == 0 ? UInt64(status.st_ino) : 0
+            if let existing = cache.withLock({ $0[path] }), existing.inode == inode {
                 cached = existing
                 if cached.info.state != .sealed {
                     let info = try PartitionDirectory.read(number: number, path: path, connection: cached.connection)
@@ -84,7 +94,7 @@ public final class StoreReader: Sendable {
             } else {
                 let connection = try SQLiteConnection(path: path, readOnly: true, shared: true)
                 let info = try PartitionDirectory.read(number: number, path: path, connection: connection)
-                cached = CachedPartition(connection: connection, info: info)
+                cached = CachedPartition(connection: connection, info: info, inode: inode)
                 cache.withLock { $0[path] = cached }
             }
             result.append(cached)

@@ -15,6 +15,8 @@ final class DaemonProcess {
     let http = TestSupport.freePort()
     private(set) var process = Process()
     private var log = Pipe()
+    /// Appended to `serve`'s arguments (e.g. `--config FILE`).
+    var extraArguments: [String] = []
 
     init(directory: String) {
         self.directory = directory
@@ -24,7 +26,7 @@ final class DaemonProcess {
         [
             "serve", "--data-dir", directory, "--tcp", "127.0.0.1:\(tcp)", "--udp", "127.0.0.1:\(udp)",
             "--http", "127.0.0.1:\(http)", "--unix", directory + "/vigil.sock", "--unix-dgram", directory + "/log.sock",
-        ]
+        ] + extraArguments
     }
 
     func start() async throws {

@@ -1,0 +1,216 @@
+import Crypto
+import Foundation
+import Logging
+import VigilCore
+import VigilStore
+
+/// The archiving and retention job: copies committed events into segments, closes segments by
+/// size, age or request, writes signed checkpoints of the chain head, and removes from the store
+/// only events past their retention that a closed, verified segment holds — after their purge
+/// receipt is committed. Each call takes `now` so tests drive it with a controlled clock.
+public actor Archiver {
+    public let storeDirectory: String
+    public let directory: ArchiveDirectory
+    private let reader: StoreReader
+    private let segments: SegmentWriter
+    private let retention: RetentionPolicy?
+    private let signingKey: Curve25519.Signing.PrivateKey?
+    private let cipher: SegmentCipher?
+    private let checkpointSeconds: Int64
+    private var lastCheckpoint: Timestamp?
+    private var lastCheckpointSeq: Int64 = 0
+    private let logger: Logger
+    /// Submits receipt events to the pipeline; returns whether they were committed.
+    private let submitReceipts: @Sendable ([AuditEvent]) async -> Bool
+
+    /// What one pass did.
+    public struct Report: Sendable, Equatable {
+        public var archived: Int64 = 0
+        public var closed: [String] = []
+        public var purged: Int64 = 0
+        public var receipts: Int = 0
+        public var checkpoint: Bool = false
+    }
+
+    public init(
+        storeDirectory: String, archiveDirectory: String, options: SegmentOptions, retention: RetentionPolicy?,
+        checkpointSeconds: Int64 = 3600, logger: Logger, submitReceipts: @escaping @Sendable ([AuditEvent]) async -> Bool
+    ) throws(ArchiveError) {
+        self.storeDirectory = storeDirectory
+        self.directory = ArchiveDirectory(path: archiveDirectory)
+        self.reader = StoreReader(directory: storeDirectory)
+        self.segments = try SegmentWriter(directory: directory, options: options)
+        self.retention = retention
+        self.signingKey = options.signingKey
+        self.cipher = options.cipher
+        self.checkpointSeconds = checkpointSeconds
+        self.logger = logger
+        self.submitReceipts = submitReceipts
+    }
+
+    /// One pass: archive, close if due, checkpoint if due, enforce retention.
+    @discardableResult
+    public func tick(now: Timestamp) async throws(ArchiveError) -> Report {
+        var report = Report()
+        try archiveNew(now: now, report: &report)
+        if segments.isDue(now: now), let manifest = try segments.close(now: now) {
+            report.closed.append(manifest.segment)
+            logger.info("Segment closed.", metadata: ["segment": "\(manifest.segment)", "events": "\(manifest.count)"])
+        }
+        report.checkpoint = try checkpointIfDue(now: now)
+        try await enforceRetention(now: now, report: &report)
+        return report
+    }
+
+    /// Archives everything committed so far and closes the open segment now.
+    public func rotate(now: Timestamp) throws(ArchiveError) -> SegmentManifest? {
+        var report = Report()
+        try archiveNew(now: now, report: &report)
+        return try segments.close(now: now)
+    }
+
+    /// The last sequence number in a closed segment.
+    public var archivedThrough: Int64 { segments.lastClosedSeq }
+
+    private func archiveNew(now: Timestamp, report: inout Report) throws(ArchiveError) {
+        while true {
+            let batch: [StoredEvent]
+            do {
+                batch = try reader.events(afterSeq: segments.nextSeq - 1, limit: 10_000)
+            } catch {
+                throw .store("\(error)")
+            }
+            guard !batch.isEmpty else { return }
+            try segments.append(batch, now: now)
+            report.archived += Int64(batch.count)
+            if segments.isDue(now: now), segments.openCount > 0, let manifest = try segments.close(now: now) {
+                report.closed.append(manifest.segment)
+            }
+        }
+    }
+
+    private func checkpointIfDue(now: Timestamp) throws(ArchiveError) -> Bool {
+        guard let key = signingKey else { return false }
+        if let last = lastCheckpoint, now.microseconds - last.microseconds < checkpointSeconds * 1_000_000 { return false }
+        let head: StoredEvent?
+        do {
+            guard let lastSeq = try reader.partitions().compactMap(\.lastSeq).max(), lastSeq > lastCheckpointSeq else {
+                return false
+            }
+            head = try reader.events(afterSeq: lastSeq - 1, limit: 1).first
+        } catch {
+            throw .store("\(error)")
+        }
+        guard let head, let hash = head.event.hash, let checkpoint = Checkpoint.make(seq: head.seq, hash: hash, time: now, key: key)
+        else { return false }
+        try Checkpoint.append(checkpoint, to: directory.checkpointsPath)
+        lastCheckpoint = now
+        lastCheckpointSeq = head.seq
+        return true
+    }
+
+    struct Expired {
+        var seq: Int64
+        var hash: [UInt8]
+        var time: Timestamp
+    }
+
+    private func enforceRetention(now: Timestamp, report: inout Report) async throws(ArchiveError) {
+        guard let retention else { return }
+        let partitions: [PartitionInfo]
+        do {
+            partitions = try reader.partitions()
+        } catch {
+            throw .store("\(error)")
+        }
+        let archived = segments.lastClosedSeq
+        for partition in partitions {
+            guard partition.state == .sealed, let firstSeq = partition.firstSeq, let lastSeq = partition.lastSeq,
+                lastSeq <= archived
+            else { continue }
+            var expired: [Expired] = []
+            do {
+                try PartitionMaintenance.forEachEvent(in: partition) { stored in
+                    if retention.isExpired(stored.event, now: now) {
+                        expired.append(Expired(seq: stored.seq, hash: stored.event.hash ?? [], time: stored.event.time))
+                    }
+                }
+            } catch {
+                throw .store("\(error)")
+            }
+            guard let first = expired.first, let last = expired.last else { continue }
+            let covering = try directory.manifests().filter { $0.lastSeq >= firstSeq && $0.firstSeq <= lastSeq }
+            guard try isArchived(expired, in: covering) else {
+                logger.error("Expired events are not in a verified segment; keeping them.", metadata: ["partition": "\(partition.path)"])
+                continue
+            }
+            let whole = Int64(expired.count) == partition.count
+            let receipt = Archiver.receipt(
+                partition: partition, first: first, last: last, count: expired.count, segments: covering.map(\.segment),
+                times: (expired.map(\.time).min() ?? first.time, expired.map(\.time).max() ?? last.time),
+                mode: whole ? "drop" : "rewrite", now: now)
+            guard await submitReceipts([receipt]) else {
+                logger.error("The purge receipt was not committed; keeping the events.", metadata: ["partition": "\(partition.path)"])
+                continue
+            }
+            report.receipts += 1
+            do {
+                if whole {
+                    try PartitionMaintenance.drop(partition)
+                } else {
+                    try PartitionMaintenance.rewrite(partition, removing: Set(expired.map(\.seq)))
+                }
+            } catch {
+                throw .store("\(error)")
+            }
+            report.purged += Int64(expired.count)
+            logger.info(
+                "Purged events past retention.",
+                metadata: ["partition": "\(partition.path)", "events": "\(expired.count)", "mode": "\(whole ? "drop" : "rewrite")"])
+        }
+    }
+
+    /// Re-reads the covering segments and checks each expired event is there with the same hash.
+    private func isArchived(_ expired: [Expired], in manifests: [SegmentManifest]) throws(ArchiveError) -> Bool {
+        var hashes: [Int64: [UInt8]] = [:]
+        for manifest in manifests {
+            let result = SegmentScanner.verify(
+                path: directory.segmentPath(manifest), manifest: manifest, previousHash: nil, cipher: cipher)
+            guard result.findings.isEmpty else { return false }
+            for entry in result.entries where entry.seq >= (expired.first?.seq ?? 0) && entry.seq <= (expired.last?.seq ?? 0) {
+                hashes[entry.seq] = entry.hash
+            }
+        }
+        return expired.allSatisfy { hashes[$0.seq] == $0.hash }
+    }
+
+    static let receiptAction = "purge"
+
+    static func receipt(
+        partition: PartitionInfo, first: Expired, last: Expired, count: Int, segments: [String],
+        times: (Timestamp, Timestamp), mode: String, now: Timestamp
+    ) -> AuditEvent {
+        var event = AuditEvent(id: EventID(high: 0, low: 0), time: now, received: now, source: "vigil", action: receiptAction)
+        event.kind = "system"
+        event.app = "vigil-archiver"
+        event.actor = "vigil"
+        event.outcome = "success"
+        event.entityType = "partition"
+        event.entityID = (partition.path as NSString).lastPathComponent
+        event.message = "Purged \(count) events past retention (seq \(first.seq)…\(last.seq)); archived in \(segments.joined(separator: ", "))"
+        event.attrs = [
+            "first_seq": .int(Int64(first.seq)), "last_seq": .int(Int64(last.seq)), "count": .int(Int64(count)),
+            "segments": .array(segments.map { .string($0) }), "first_hash": .string(Hex.encode(first.hash)),
+            "last_hash": .string(Hex.encode(last.hash)), "from": .string(times.0.rfc3339), "until": .string(times.1.rfc3339),
+            "mode": .string(mode),
+        ]
+        return event
+    }
+}
+
+extension Archiver {
+    /// Logs a failed pass (the next pass retries).
+    public func logFailure(_ error: any Error) {
+        logger.error("An archiver pass failed.", metadata: ["error": "\(error)"])
+    }
+}

@@ -1,0 +1,79 @@
+import Crypto
+import VigilCore
+
+/// Reads one closed segment for verification: every line's link, the file's SHA-256, the
+/// manifest's count, first and last hash, and its signature.
+public enum SegmentScanner {
+    struct Result {
+        var entries: [ChainEntry]
+        var findings: [Finding]
+    }
+
+    static func verify(
+        path: String, manifest: SegmentManifest, previousHash: [UInt8]?,
+        publicKey: Curve25519.Signing.PublicKey? = nil, cipher: SegmentCipher? = nil, analyzeChain: Bool = true,
+        progress: ((Int64, Int64) -> Void)? = nil
+    ) -> Result {
+        let name = manifest.segment
+        var entries: [ChainEntry] = []
+        entries.reserveCapacity(Int(max(0, min(manifest.count, 10_000_000))))
+        var findings: [Finding] = []
+        func segmentProblem(_ detail: String) {
+            findings.append(Finding(kind: .segment, location: name, detail: detail))
+        }
+        let reader: GzipLineReader
+        do {
+            reader = try GzipLineReader(path: path, cipher: cipher)
+        } catch {
+            segmentProblem("\(error)")
+            return Result(entries: [], findings: findings)
+        }
+        var complete = false
+        var seq = manifest.firstSeq
+        do {
+            while let line = try reader.nextLine() {
+                if line.isEmpty { continue }
+                guard let parsed = SegmentLine(line) else {
+                    segmentProblem("line \(seq - manifest.firstSeq + 1) is not an event with its chain fields")
+                    seq += 1
+                    continue
+                }
+                entries.append(ChainEntry(
+                    seq: seq, id: parsed.id, time: parsed.time, prevHash: parsed.prevHash, hash: parsed.hash,
+                    isIntact: parsed.isIntact, location: name))
+                seq += 1
+                if let progress, seq % 65_536 == 0 { progress(reader.consumed, reader.size) }
+            }
+            complete = true
+        } catch {
+            let after = entries.last.map { " after event \($0.id) (seq \($0.seq))" } ?? ""
+            segmentProblem("the file is truncated or corrupt\(after): \(error)")
+        }
+        if complete, Hex.encode(reader.fileDigest()) != manifest.sha256 {
+            segmentProblem("the file's SHA-256 does not match its manifest")
+        }
+        if complete, Int64(entries.count) != manifest.count {
+            segmentProblem("the manifest counts \(manifest.count) events, the file holds \(entries.count)")
+        }
+        if let first = entries.first, Hex.encode(first.hash) != manifest.firstHash {
+            findings.append(Finding(.modified, first, "the segment's first event does not match the manifest's first hash"))
+        }
+        if complete, let last = entries.last, Hex.encode(last.hash) != manifest.lastHash {
+            findings.append(Finding(.modified, last, "the segment's last event does not match the manifest's last hash"))
+        }
+        if let publicKey {
+            if let signature = manifest.signature.flatMap(Hex.decode) {
+                if !publicKey.isValidSignature(signature, for: manifest.signedText) {
+                    findings.append(Finding(kind: .signature, location: name, detail: "the manifest's signature is not valid for this public key"))
+                }
+            } else {
+                findings.append(Finding(kind: .signature, location: name, detail: "the manifest is not signed"))
+            }
+        }
+        if analyzeChain {
+            let start = previousHash ?? Hex.decode(manifest.firstPrevHash)
+            findings += ChainAnalysis.analyze(entries, start: start)
+        }
+        return Result(entries: entries, findings: findings)
+    }
+}

@@ -1,0 +1,130 @@
+import CSQLite
+import VigilCore
+
+/// What verification needs of one stored event, read straight from the row: the canonical bytes
+/// the chain hashed are rebuilt from the columns (`attrs` and `changes` are stored in their
+/// canonical JSON already), without decoding an `AuditEvent`.
+public struct ChainRow: Sendable {
+    public var seq: Int64
+    public var id: String
+    public var time: Timestamp
+    /// The event's canonical JSON without `prev_hash` and `hash`.
+    public var canonical: [UInt8]
+    public var prevHash: [UInt8]
+    public var hash: [UInt8]
+    /// For a retention receipt (`kind: system`, `action: purge`), the sequence range it purged.
+    public var purgedRange: ClosedRange<Int64>?
+
+    /// Mirrors `AuditEvent.encode(into:includeChain: false)` over the `Schema.columns` order.
+    static func encode(_ s: SQLiteStatement, into w: inout JSONWriter) {
+        let st = s.statement
+        func string(_ column: Int32) {
+            if let pointer = sqlite3_column_text(st, column) {
+                w.write(utf8: UnsafeBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(st, column))))
+            } else {
+                w.raw("\"\"")
+            }
+        }
+        func verbatim(_ column: Int32) {
+            guard let pointer = sqlite3_column_text(st, column) else { return }
+            w.bytes.append(contentsOf: UnsafeBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(st, column))))
+        }
+        func field(_ name: StaticString, _ column: Int32) {
+            guard sqlite3_column_type(st, column) != SQLITE_NULL else { return }
+            w.raw(",\"")
+            w.raw(name)
+            w.raw("\":")
+            string(column)
+        }
+        w.raw("{\"id\":")
+        string(1)
+        w.raw(",\"time\":\"")
+        Timestamp(microseconds: sqlite3_column_int64(st, 2)).appendRFC3339(to: &w.bytes)
+        w.raw("\",\"received\":\"")
+        Timestamp(microseconds: sqlite3_column_int64(st, 3)).appendRFC3339(to: &w.bytes)
+        w.raw("\",\"source\":")
+        string(4)
+        field("kind", 5)
+        field("host", 6)
+        field("app", 7)
+        field("actor", 8)
+        field("actor_id", 9)
+        field("actor_role", 10)
+        field("actor_type", 11)
+        field("impersonator", 12)
+        field("session", 13)
+        w.raw(",\"action\":")
+        string(14)
+        field("category", 15)
+        field("entity_type", 16)
+        field("entity_id", 17)
+        field("entity_name", 18)
+        field("outcome", 19)
+        field("severity", 20)
+        field("ip", 21)
+        field("user_agent", 23)
+        field("method", 24)
+        field("url", 25)
+        if sqlite3_column_type(st, 26) != SQLITE_NULL {
+            w.raw(",\"status\":")
+            w.write(sqlite3_column_int64(st, 26))
+        }
+        if sqlite3_column_type(st, 27) != SQLITE_NULL {
+            w.raw(",\"duration_ms\":")
+            w.write(sqlite3_column_double(st, 27))
+        }
+        if sqlite3_column_type(st, 28) != SQLITE_NULL {
+            w.raw(",\"bytes\":")
+            w.write(sqlite3_column_int64(st, 28))
+        }
+        if sqlite3_column_type(st, 29) != SQLITE_NULL {
+            w.raw(",\"changes\":")
+            verbatim(29)
+        }
+        field("message", 30)
+        if sqlite3_column_type(st, 31) != SQLITE_NULL {
+            w.raw(",\"attrs\":")
+            verbatim(31)
+        }
+        field("raw", 32)
+        field("error", 33)
+        w.raw("}")
+    }
+
+    static func read(_ s: SQLiteStatement, writer w: inout JSONWriter) -> ChainRow {
+        w.bytes.removeAll(keepingCapacity: true)
+        encode(s, into: &w)
+        var row = ChainRow(
+            seq: s.int(0), id: s.text(1) ?? "", time: Timestamp(microseconds: s.int(2)), canonical: w.bytes,
+            prevHash: s.blob(34) ?? [], hash: s.blob(35) ?? [], purgedRange: nil)
+        if s.text(14) == "purge", s.text(5) == "system", s.text(7) == "vigil-archiver",
+            let attrs = s.text(31).flatMap({ try? JSONParser.parse($0) }),
+            let first = attrs["first_seq"]?.intValue, let last = attrs["last_seq"]?.intValue, first <= last
+        {
+            row.purgedRange = first...last
+        }
+        return row
+    }
+}
+
+extension StoreReader {
+    /// Stored events in chain order with `seq > afterSeq`, at most `limit`, as `ChainRow`s.
+    public func chainRows(afterSeq: Int64, limit: Int) throws(StoreError) -> [ChainRow] {
+        var rows: [ChainRow] = []
+        var writer = JSONWriter(capacity: 2048)
+        for path in try partitionPaths(after: afterSeq) {
+            let connection = try SQLiteConnection(path: path, readOnly: true)
+            defer { connection.close() }
+            let stmt = try connection.prepare(
+                "SELECT " + EventRow.selectList + " FROM events WHERE seq > ? ORDER BY seq LIMIT ?")
+            try stmt.bind([.int(afterSeq), .int(Int64(limit - rows.count))])
+            while try stmt.step() { rows.append(ChainRow.read(stmt, writer: &writer)) }
+            if rows.count >= limit { break }
+        }
+        return rows
+    }
+
+    private func partitionPaths(after seq: Int64) throws(StoreError) -> [String] {
+        try partitions().filter { ($0.lastSeq ?? 0) > seq }.map(\.path)
+    }
+}
