@@ -112,7 +112,7 @@ let package = Package(
         .target(
             name: "VigilCLI",
             dependencies: [
-                "VigilCore", "VigilParsers", "VigilServer", "VigilStore", "VigilPipeline", "VigilAlerts", "VigilArchive", "CZlib",
+                "VigilCore", "VigilParsers", "VigilServer", "VigilStore", "VigilPipeline", "VigilAlerts", "VigilArchive", "VigilHTTP", "CZlib",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -171,7 +171,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "VigilIntegrationTests",
-            dependencies: ["VigilServer", "VigilCLI", "VigilTestSupport"],
+            dependencies: ["VigilServer", "VigilCLI", "VigilHTTP", "VigilTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -203,7 +203,7 @@ struct ArchiveRotateCommand: AsyncParsableCommand {
     }
 
     private func remote(_ url: String) throws {
-        guard let client = HTTPClient(url: url) else { throw ValidationError("--server must be http://HOST:PORT") }
+        guard let client = HTTPClient(url: url, dataDirectory: (try? options.load())?.dataDirectory) else { throw ValidationError("--server must be http://HOST:PORT") }
         let (response, body) = try client.fetch(method: "POST", path: "/api/v1/archive/rotate")
         let value = try JSONParser.parse(body)
         guard response.status == 200 else {

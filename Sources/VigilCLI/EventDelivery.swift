@@ -26,7 +26,7 @@ final class EventDelivery {
 
     init(configuration: VigilConfiguration, server: String?) throws {
         if let server {
-            guard let client = HTTPClient(url: server) else { throw ClientSocket.Failure(description: "--server must be http://HOST:PORT") }
+            guard let client = HTTPClient(url: server, dataDirectory: configuration.dataDirectory) else { throw ClientSocket.Failure(description: "--server must be http://HOST:PORT") }
             mode = .remote(client)
             return
         }
@@ -48,7 +48,7 @@ final class EventDelivery {
                 throw ClientSocket.Failure(description: "a daemon holds the store and has no HTTP port; pass --server")
             }
             let host = http.host == "0.0.0.0" ? "127.0.0.1" : http.host
-            guard let client = HTTPClient(url: "http://\(SendAddress.bracket(host)):\(http.port)") else {
+            guard let client = HTTPClient(url: "http://\(SendAddress.bracket(host)):\(http.port)", dataDirectory: configuration.dataDirectory) else {
                 throw ClientSocket.Failure(description: "invalid HTTP address in the configuration")
             }
             mode = .remote(client)

@@ -1,4 +1,5 @@
 import Foundation
+import VigilHTTP
 
 /// A minimal blocking HTTP/1.1 client for the daemon's API (GET and POST, chunked or
 /// length-delimited bodies, streamed to a callback so `tail` can follow forever).
@@ -12,15 +13,21 @@ struct HTTPClient {
     let port: Int
     /// Sent as `Authorization: Bearer …` (ingest tokens); taken from `VIGIL_TOKEN` by default.
     var bearerToken: String? = ProcessInfo.processInfo.environment["VIGIL_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+    /// Sent as `Authorization: Bearer …` on reads and admin calls (everything but ingest): an API
+    /// token from `VIGIL_API_TOKEN`, else the daemon's local token in the data directory when readable.
+    var apiToken: String? = ProcessInfo.processInfo.environment["VIGIL_API_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
     /// Seconds connecting and each read or write may block; `nil` waits forever (`tail`).
     var timeout: Double?
 
-    init?(url: String) {
+    init?(url: String, dataDirectory: String? = nil) {
         guard case .http(let host, let port)? = SendAddress(url.hasPrefix("http://") ? url : "http://" + url) else {
             return nil
         }
         self.host = host
         self.port = port
+        if apiToken == nil, let dataDirectory {
+            apiToken = AccessStore.readTokenFile(AccessStore.directory(dataDirectory: dataDirectory) + "/local.token")
+        }
     }
 
     /// Sends a request and hands body bytes to `onBody` as they arrive. Returns the response head.
@@ -33,7 +40,8 @@ struct HTTPClient {
         defer { socket.close() }
         var head = "\(method) \(path) HTTP/1.1\r\nHost: \(SendAddress.bracket(host)):\(port)\r\nConnection: close\r\n"
         head += "User-Agent: vigil-cli\r\nAccept: */*\r\n"
-        if let bearerToken { head += "Authorization: Bearer \(bearerToken)\r\n" }
+        let ingest = method == "POST" && path.hasPrefix("/api/v1/events")
+        if let token = ingest ? bearerToken : (apiToken ?? bearerToken) { head += "Authorization: Bearer \(token)\r\n" }
         if let contentType { head += "Content-Type: \(contentType)\r\n" }
         if method == "POST" || !body.isEmpty { head += "Content-Length: \(body.count)\r\n" }
         head += "\r\n"

@@ -82,7 +82,7 @@ struct QueryCommand: ParsableCommand {
     }
 
     func remote(_ url: String, _ text: String) throws -> ([AuditEvent], String?) {
-        guard let client = HTTPClient(url: url) else { throw ValidationError("--server must be http://HOST:PORT") }
+        guard let client = HTTPClient(url: url, dataDirectory: (try? options.load())?.dataDirectory) else { throw ValidationError("--server must be http://HOST:PORT") }
         var path = "/api/v1/events?limit=\(limit)&q=" + percentEncode(text)
         if let before { path += "&before=" + percentEncode(before) }
         let (response, body) = try client.fetch(path: path)

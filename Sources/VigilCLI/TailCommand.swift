@@ -26,7 +26,7 @@ struct TailCommand: ParsableCommand {
 
     func run() throws {
         let url = try server ?? defaultServer()
-        guard let client = HTTPClient(url: url) else { throw ValidationError("--server must be http://HOST:PORT") }
+        guard let client = HTTPClient(url: url, dataDirectory: (try? options.load())?.dataDirectory) else { throw ValidationError("--server must be http://HOST:PORT") }
         let color = !noColor && isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
         var pending: [UInt8] = []
         var failure: String?

@@ -9,7 +9,7 @@ public struct VigilCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, QueryCommand.self, TailCommand.self, SendCommand.self, ParseCommand.self, ImportCommand.self,
             ReparseCommand.self, RunCommand.self, FlushCommand.self, AlertsCommand.self, RulesCommand.self,
-            CheckConfigCommand.self, VerifyCommand.self, ArchiveCommand.self, KeygenCommand.self,
+            CheckConfigCommand.self, TokenCommand.self, UserCommand.self, VerifyCommand.self, ArchiveCommand.self, KeygenCommand.self,
         ]
     )
 

@@ -18,6 +18,13 @@ public struct HTTPDependencies: Sendable {
     public var logger: Logger
     /// Closes the open archive segment now; returns the JSON answer (`POST /api/v1/archive/rotate`).
     public var rotateArchive: (@Sendable () async throws -> String)?
+    /// UI users and API tokens. `nil` only in tests of the API alone: then every reader is a local admin.
+    public var access: AccessStore?
+    public var sessions = SessionTable()
+    /// Where archive segments live, for the dashboard's disk use.
+    public var archiveDirectory: String?
+
+    var authorization: Authorization { Authorization(access: access, sessions: sessions) }
 
     public init(
         reader: StoreReader, live: LiveStream, sink: PipelineSink, metrics: PrometheusCollectorRegistry?,
@@ -38,8 +45,8 @@ public enum HTTPAPI {
     public static let defaultLimit = 100
     public static let maximumLimit = 10_000
 
-    public static func makeRouter(_ deps: HTTPDependencies) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    public static func makeRouter(_ deps: HTTPDependencies) -> Router<VigilRequestContext> {
+        let router = Router(context: VigilRequestContext.self)
         router.get("/healthz") { _, _ in
             jsonResponse(#"{"status":"ok"}"#)
         }
@@ -50,16 +57,21 @@ public enum HTTPAPI {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
-        router.get("/api/v1/events") { request, _ in
-            try queryEvents(request, deps)
+        router.get("/api/v1/events") { request, context in
+            switch deps.authorization.api(request, .viewer) {
+            case .denied(let response): return response
+            case .allowed(let principal): return try await queryEvents(request, context, principal, deps)
+            }
         }
         router.get("/api/v1/tail") { request, _ in
-            try tail(request, deps)
+            if case .denied(let response) = deps.authorization.api(request, .viewer) { return response }
+            return try tail(request, deps)
         }
         router.post("/api/v1/events") { request, _ in
             try await HTTPIngest.handle(request, deps)
         }
-        router.post("/api/v1/archive/rotate") { _, _ in
+        router.post("/api/v1/archive/rotate") { request, _ in
+            if case .denied(let response) = deps.authorization.api(request, .admin) { return response }
             guard let rotate = deps.rotateArchive else { throw HTTPError(.notFound, message: "archiving is off") }
             do {
                 return jsonResponse(try await rotate())
@@ -67,6 +79,7 @@ public enum HTTPAPI {
                 throw HTTPError(.internalServerError, message: "\(error)")
             }
         }
+        WebRoutes.register(router, deps)
         return router
     }
 
@@ -79,7 +92,9 @@ public enum HTTPAPI {
         }
     }
 
-    static func queryEvents(_ request: Request, _ deps: HTTPDependencies) throws -> Response {
+    static func queryEvents(_ request: Request, _ context: VigilRequestContext, _ principal: Principal, _ deps: HTTPDependencies)
+        async throws -> Response
+    {
         let filter = try filter(request)
         let params = request.uri.queryParameters
         var limit = defaultLimit
@@ -103,6 +118,12 @@ public enum HTTPAPI {
         } catch {
             deps.logger.error("A query failed.", metadata: ["error": "\(error)"])
             throw HTTPError(.internalServerError, message: "the query failed: \(error)")
+        }
+        if cursor == nil {
+            let text = params["q"].map(String.init) ?? ""
+            await ReaderAudit(sink: deps.sink).record(
+                principal, action: "search", ip: context.peerIP, userAgent: request.headers[.userAgent], query: text,
+                rows: page.events.count, message: "\(principal.name) searched: \(text.isEmpty ? "(everything)" : text)")
         }
         var w = JSONWriter(capacity: 1024 * page.events.count + 64)
         w.raw("{\"events\":[")

@@ -95,10 +95,13 @@ struct JSONEventMapper {
 
         if let changes = take(.changes, Self.changes) {
             event.changes = changes
-        } else if let before = members["before"]?.objectValue, let after = members["after"]?.objectValue {
-            consumed.append("before")
-            consumed.append("after")
-            event.changes = Self.diff(before: before, after: after)
+        } else if members["before"]?.objectValue != nil || members["after"]?.objectValue != nil {
+            // `after` alone is a creation (old values absent), `before` alone a deletion.
+            let before = members["before"]?.objectValue
+            let after = members["after"]?.objectValue
+            if before != nil { consumed.append("before") }
+            if after != nil { consumed.append("after") }
+            event.changes = Self.diff(before: before ?? [:], after: after ?? [:])
         }
 
         for (name, value) in members where !isConsumed(name) {

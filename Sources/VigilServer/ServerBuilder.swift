@@ -168,6 +168,8 @@ public enum ServerBuilder {
                 logger: logger)
             var routes = deps
             routes.rotateArchive = archiver.map(ArchiverService<ContinuousClock>.rotateHandler)
+            routes.access = try makeAccess(configuration, logger: logger)
+            routes.archiveDirectory = configuration.archive.path(dataDirectory: configuration.dataDirectory)
             let app = Application(
                 router: HTTPAPI.makeRouter(routes),
                 configuration: .init(address: .hostname(http.host, port: http.port), serverName: "vigil"),
@@ -183,6 +185,19 @@ public enum ServerBuilder {
             services: services, ports: ports, configuration: configuration, sink: sink, shutdownSignals: shutdownSignals,
             logger: logger)
     }
+}
+
+/// Users and tokens for the API and UI: a fresh local token for CLI commands on this host, and an
+/// `admin` with a generated password when nobody can log in yet.
+func makeAccess(_ configuration: VigilConfiguration, logger: Logger) throws(AccessError) -> AccessStore {
+    let access = try AccessStore(directory: AccessStore.directory(dataDirectory: configuration.dataDirectory))
+    try access.issueLocalToken()
+    if let path = try access.bootstrapAdminIfEmpty() {
+        logger.notice(
+            "Created the web UI user 'admin'; its password is in the file named here (change it with vigil user passwd admin).",
+            metadata: ["password_file": "\(path)"])
+    }
+    return access
 }
 
 /// Runs the writer; on shutdown closes the queue and returns once everything queued is committed.

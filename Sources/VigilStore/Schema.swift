@@ -48,6 +48,7 @@ enum Schema {
         CREATE INDEX IF NOT EXISTS events_ip ON events(ip, time);
         CREATE INDEX IF NOT EXISTS events_ip_bin ON events(ip_bin);
         CREATE INDEX IF NOT EXISTS events_session ON events(session, time);
+        CREATE INDEX IF NOT EXISTS events_id ON events(id);
         """
 
     static let ftsTable = "events_fts"

@@ -47,7 +47,7 @@ public final class StoreReader: Sendable {
     public let directory: String
     private let cache = Mutex<[String: CachedPartition]>([:])
 
-    private final class CachedPartition: @unchecked Sendable {
+    final class CachedPartition: @unchecked Sendable {
         // `connection` is opened in SQLite's serialized mode, so concurrent use is safe;
         // `info` is only replaced under the reader's `cache` mutex.
         let connection: SQLiteConnection
@@ -71,7 +71,7 @@ public final class StoreReader: Sendable {
         try refreshed().map(\.info)
     }
 
-    private func refreshed() throws(StoreError) -> [CachedPartition] {
+    func refreshed() throws(StoreError) -> [CachedPartition] {
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory)

@@ -46,7 +46,7 @@ extension Integration {
             let sent = try DaemonProcess.client(["send", "--to", "tcp://127.0.0.1:\(daemon.tcp)"], input: Self.lines(0..<3000))
             #expect(sent.status == 0, "\(sent.output)")
             // Rotations from both the timer and the API while the daemon is killed.
-            for _ in 0..<3 { _ = try DaemonProcess.client(["archive", "rotate", "--server", server]) }
+            for _ in 0..<3 { _ = try DaemonProcess.client(["archive", "rotate", "--server", server, "--data-dir", daemon.directory]) }
             let more = Process()
             more.executableURL = URL(fileURLWithPath: DaemonProcess.binary)
             more.arguments = ["send", "--to", "tcp://127.0.0.1:\(daemon.tcp)"]
@@ -57,7 +57,7 @@ extension Integration {
             try more.run()
             pipe.fileHandleForWriting.write(Self.lines(3000..<6000))
             try pipe.fileHandleForWriting.close()
-            _ = try DaemonProcess.client(["archive", "rotate", "--server", server])
+            _ = try DaemonProcess.client(["archive", "rotate", "--server", server, "--data-dir", daemon.directory])
             daemon.kill9()
             more.waitUntilExit()
 
@@ -69,7 +69,7 @@ extension Integration {
             let reader = StoreReader(directory: data + "/store")
             let settled = await TestSupport.waitUntil { ((try? reader.count()) ?? 0) >= 3100 }
             #expect(settled)
-            let rotated = try DaemonProcess.client(["archive", "rotate", "--server", "http://127.0.0.1:\(again.http)"])
+            let rotated = try DaemonProcess.client(["archive", "rotate", "--server", "http://127.0.0.1:\(again.http)", "--data-dir", again.directory])
             #expect(rotated.status == 0, "\(rotated.output)")
             _ = again.terminate()
 
@@ -94,7 +94,7 @@ extension Integration {
             _ = try DaemonProcess.client(["send", "--to", "tcp://127.0.0.1:\(daemon.tcp)"], input: Self.lines(0..<50))
             let reader = StoreReader(directory: data + "/store")
             #expect(await TestSupport.waitUntil { ((try? reader.count()) ?? 0) >= 50 })
-            let rotated = try DaemonProcess.client(["archive", "rotate", "--server", "http://127.0.0.1:\(daemon.http)"])
+            let rotated = try DaemonProcess.client(["archive", "rotate", "--server", "http://127.0.0.1:\(daemon.http)", "--data-dir", daemon.directory])
             #expect(rotated.output.contains("closed s"), "\(rotated.output)")
             _ = daemon.terminate()
 

@@ -72,7 +72,7 @@ extension Integration {
             _ = await TestSupport.waitUntil { ((try? reader.count()) ?? 0) >= 3 }
 
             // Reading the data directory directly, and through the daemon's API.
-            for extra in [["--data-dir", dir], ["--server", "http://127.0.0.1:\(daemon.http)"]] {
+            for extra in [["--data-dir", dir], ["--server", "http://127.0.0.1:\(daemon.http)", "--data-dir", dir]] {
                 let result = try DaemonProcess.client(["query", "actor:john action:(update or delete)", "-o", "json"] + extra)
                 #expect(result.status == 0, "\(result.output)")
                 let ids = result.output.split(separator: "\n").compactMap { try? AuditEvent(json: Array($0.utf8)).entityID }
@@ -87,7 +87,7 @@ extension Integration {
             // tail: a new event shows within a second of being sent.
             let tail = Process()
             tail.executableURL = URL(fileURLWithPath: DaemonProcess.binary)
-            tail.arguments = ["tail", "actor:tailer", "-o", "json", "--server", "http://127.0.0.1:\(daemon.http)"]
+            tail.arguments = ["tail", "actor:tailer", "-o", "json", "--server", "http://127.0.0.1:\(daemon.http)", "--data-dir", dir]
             let out = Pipe()
             tail.standardOutput = out
             try tail.run()

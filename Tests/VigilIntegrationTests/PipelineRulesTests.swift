@@ -15,7 +15,7 @@ extension Integration {
             let h = try await ServerHarness()
             // Follow the live stream over HTTP while the secrets are sent.
             let streamed = Mutex<String>("")
-            let client = try #require(HTTPClient(url: h.httpURL))
+            let client = try #require(HTTPClient(url: h.httpURL, dataDirectory: h.directory))
             let follower = Thread {
                 _ = try? client.request(method: "GET", path: "/api/v1/tail") { bytes in
                     streamed.withLock { $0 += String(decoding: bytes, as: UTF8.self) }

@@ -98,6 +98,10 @@ import VigilParsers
                 .init(field: "b", old: 2, new: 5), .init(field: "c", old: 3, new: nil), .init(field: "d", old: nil, new: 4),
             ])
         #expect(diff.attrs.isEmpty)
+        let created = try Self.parse(#"{"after":{"email":"a@example.com"}}"#)
+        #expect(created.changes == [.init(field: "email", old: nil, new: "a@example.com")] && created.attrs.isEmpty)
+        let deleted = try Self.parse(#"{"before":{"email":"a@example.com"}}"#)
+        #expect(deleted.changes == [.init(field: "email", old: "a@example.com", new: nil)])
         let odd = try Self.parse(#"{"changes":"everything"}"#)
         #expect(odd.changes.isEmpty && odd.attrs["changes"] == "everything")
     }

@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct VigilHTTPPlaceholderTests {
-    @Test func moduleBuilds() { #expect(Bool(true)) }
-}
