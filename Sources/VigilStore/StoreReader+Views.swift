@@ -78,30 +78,25 @@ extension StoreReader {
         let hourMicros: Int64 = 3_600_000_000
         let fromHour = from.microseconds / hourMicros
         let toHour = (to.microseconds + hourMicros - 1) / hourMicros
-        var totals: [HourKey: Int64] = [:]
+        var totals: [HourlyKey: Int64] = [:]
         for partition in try refreshed() {
             guard let minTime = partition.info.minTime, let maxTime = partition.info.maxTime,
                 maxTime.microseconds >= from.microseconds, minTime.microseconds < to.microseconds
             else { continue }
-            let sql: String
-            let bindings: [SQLValue]
             if partition.info.state == .sealed {
-                sql = "SELECT hour, kind, action, outcome, severity, count FROM summary_hourly WHERE hour >= ? AND hour < ?"
-                bindings = [.int(fromHour), .int(toHour)]
+                let stmt = try partition.connection.prepare(
+                    "SELECT hour, kind, action, outcome, severity, count FROM summary_hourly WHERE hour >= ? AND hour < ?")
+                try stmt.bind([.int(fromHour), .int(toHour)])
+                while try stmt.step() {
+                    let key = HourlyKey(
+                        hour: stmt.int(0), kind: stmt.text(1), action: stmt.text(2) ?? "", outcome: stmt.text(3),
+                        severity: stmt.text(4))
+                    totals[key, default: 0] += stmt.int(5)
+                }
             } else {
-                sql = """
-                    SELECT time / 3600000000, kind, action, outcome, severity, count(*) FROM events
-                    WHERE time >= ? AND time < ? GROUP BY 1, 2, 3, 4, 5
-                    """
-                bindings = [.int(fromHour * hourMicros), .int(toHour * hourMicros)]
-            }
-            let stmt = try partition.connection.prepare(sql)
-            try stmt.bind(bindings)
-            while try stmt.step() {
-                let key = HourKey(
-                    hour: stmt.int(0), kind: stmt.text(1), action: stmt.text(2) ?? "", outcome: stmt.text(3),
-                    severity: stmt.text(4))
-                totals[key, default: 0] += stmt.int(5)
+                for (key, count) in try openPartitionHourly(partition) where key.hour >= fromHour && key.hour < toHour {
+                    totals[key, default: 0] += count
+                }
             }
         }
         return totals.map {
@@ -111,12 +106,24 @@ extension StoreReader {
         }.sorted { $0.hour < $1.hour }
     }
 
-    private struct HourKey: Hashable {
-        var hour: Int64
-        var kind: String?
-        var action: String
-        var outcome: String?
-        var severity: String?
+    /// The open partition's per-hour counts: only rows added since the last call are read.
+    private func openPartitionHourly(_ partition: CachedPartition) throws(StoreError) -> [HourlyKey: Int64] {
+        try partition.hourly.withLock { (cache) throws(StoreError) -> [HourlyKey: Int64] in
+            let stmt = try partition.connection.prepare("""
+                SELECT time / 3600000000, kind, action, outcome, severity, count(*), max(seq) FROM events
+                WHERE seq > ? GROUP BY 1, 2, 3, 4, 5
+                """)
+            try stmt.bind([.int(cache.lastSeq)])
+            var last = cache.lastSeq
+            while try stmt.step() {
+                let key = HourlyKey(
+                    hour: stmt.int(0), kind: stmt.text(1), action: stmt.text(2) ?? "", outcome: stmt.text(3), severity: stmt.text(4))
+                cache.counts[key, default: 0] += stmt.int(5)
+                last = max(last, stmt.int(6))
+            }
+            cache.lastSeq = last
+            return cache.counts
+        }
     }
 
     /// Bytes on disk of the store (partitions with their WAL files).
@@ -140,4 +147,13 @@ extension StoreReader {
             return true
         }.reversed()
     }
+}
+
+/// The grouping of the per-hour summary.
+struct HourlyKey: Hashable, Sendable {
+    var hour: Int64
+    var kind: String?
+    var action: String
+    var outcome: String?
+    var severity: String?
 }

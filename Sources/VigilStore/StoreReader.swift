@@ -54,6 +54,8 @@ public final class StoreReader: Sendable {
         var info: PartitionInfo
         /// The file's inode when opened: retention may swap in a rewritten file at the same path.
         let inode: UInt64
+        /// Per-hour counts of an open partition up to a sequence number, extended as rows arrive.
+        let hourly = Mutex<(lastSeq: Int64, counts: [HourlyKey: Int64])>((0, [:]))
 
         init(connection: SQLiteConnection, info: PartitionInfo, inode: UInt64) {
             self.connection = connection
