@@ -55,14 +55,18 @@ enum WebAssets {
           new FormData(form).forEach(function (v, k) { if (String(v).trim() !== "") params.append(k, String(v).trim()); });
           return params.toString();
         }
+        // Only the newest request may fill #results: an older, slower answer arriving late is dropped.
+        var latestLoad = 0;
         function loadResults(url, push) {
           var results = document.getElementById("results");
           var partial = url + (url.indexOf("?") >= 0 ? "&" : "?") + "partial=1";
+          var ticket = ++latestLoad;
+          if (push && location.pathname + location.search !== url) history.pushState({ url: url }, "", url);
           fetch(partial, { credentials: "same-origin" }).then(function (r) {
             return r.text().then(function (body) { return { ok: r.ok, body: body }; });
           }).then(function (r) {
+            if (ticket !== latestLoad) return;
             results.innerHTML = r.body; localTimes(results);
-            if (push) history.pushState({ url: url }, "", url);
           });
         }
         document.addEventListener("DOMContentLoaded", function () {
@@ -71,7 +75,7 @@ enum WebAssets {
           if (form) {
             var timer = null;
             form.addEventListener("submit", function (e) {
-              e.preventDefault(); loadResults(form.getAttribute("action") + "?" + formQuery(form), true);
+              e.preventDefault(); clearTimeout(timer); loadResults(form.getAttribute("action") + "?" + formQuery(form), true);
             });
             form.addEventListener("change", function () {
               clearTimeout(timer); timer = setTimeout(function () { loadResults(form.getAttribute("action") + "?" + formQuery(form), true); }, 300);
