@@ -27,6 +27,8 @@ let package = Package(
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         // zlib's inflateInit2/deflateInit2 are macros: a shim exposes them (gzip import and archives).
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // OpenSSL for the notifiers' blocking sockets: SMTP STARTTLS, SMTPS and HTTPS webhooks.
+        .systemLibrary(name: "CTLS", providers: [.apt(["libssl-dev"])]),
         // Event model, canonical JSON, filter language. No I/O.
         .target(name: "VigilCore", swiftSettings: swiftSettings),
         // Syslog headers, SourceParser plugins.
@@ -63,11 +65,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Alert rules over committed events, notifiers (SMTP, webhook, command, syslog). No NIO.
+        // Alert rules over committed events, notifiers (SMTP, webhook, command, syslog). No NIO; TLS via OpenSSL.
         .target(
             name: "VigilAlerts",
             dependencies: [
-                "VigilCore",
+                "VigilCore", "CTLS",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -80,6 +82,7 @@ let package = Package(
                 "VigilCore", "VigilStore", "VigilPipeline", "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,17 +1,26 @@
 import Foundation
 import VigilCore
 
-/// Sends each alert as a plain-text mail over SMTP (RFC 5321), with optional `AUTH PLAIN` (RFC 4954).
+/// Sends each alert as a plain-text mail over SMTP (RFC 5321), with optional `AUTH PLAIN` (RFC 4954)
+/// and TLS: `tls: starttls` (RFC 3207, port 587 usually) or `tls: tls` (implicit TLS, RFC 8314, port 465).
 ///
 /// ```
 /// S: 220 mail.example.com ESMTP        C: EHLO vigil
+/// S: 250-… 250-STARTTLS                C: STARTTLS      S: 220    (TLS handshake)   C: EHLO vigil
 /// S: 250-mail.example.com / 250 AUTH…  C: AUTH PLAIN base64(\0user\0password)   (when a username is set)
 /// C: MAIL FROM:<from>   RCPT TO:<to>…  DATA   headers CRLF body CRLF . CRLF   QUIT
 /// ```
 ///
-/// STARTTLS is not available: this build has no TLS library outside SwiftNIO, so use a local relay
-/// (Postfix, msmtpd) for mail that leaves the host. `starttls: true` is rejected at load.
+/// With `starttls`, a server that does not offer STARTTLS is a delivery failure: the mail is never
+/// sent in clear instead.
 public struct EmailNotifier: Notifier {
+    /// How the connection is protected.
+    enum Security: String, Sendable {
+        case none
+        case starttls
+        case tls
+    }
+
     public static let kind = "email"
     public let name: String
     let host: String
@@ -23,13 +32,31 @@ public struct EmailNotifier: Notifier {
     let subject: MessageTemplate
     let timeout: Double
     let heloName: String
+    let security: Security
+    let tlsOptions: TLSOptions
 
     public init(name: String, options: NotifierOptions) throws(AlertError) {
         try options.allowOnly([
             "smtp", "from", "to", "username", "password", "password_env", "subject", "timeout", "starttls", "helo",
+            "tls", "tls_ca_file", "tls_verify",
         ])
         self.name = name
-        guard let smtp = try options.hostPort("smtp", defaultPort: 25) else {
+        let tlsWord = try options.string("tls")
+        let starttls = try options.bool("starttls")
+        switch (tlsWord, starttls) {
+        case (nil, true?): security = .starttls
+        case (nil, _): security = .none
+        case (let word?, let flag):
+            guard let chosen = Security(rawValue: word) else {
+                throw options.fail("tls", "'\(word)' is not one of: none, starttls, tls")
+            }
+            if let flag, flag != (chosen == .starttls) {
+                throw options.fail("starttls", "contradicts tls: \(word); give only one of them")
+            }
+            security = chosen
+        }
+        tlsOptions = try options.tlsOptions()
+        guard let smtp = try options.hostPort("smtp", defaultPort: security == .tls ? 465 : 25) else {
             throw options.fail("smtp", "is required (HOST:PORT of the mail server)")
         }
         (host, port) = smtp
@@ -49,9 +76,6 @@ public struct EmailNotifier: Notifier {
             password = value
         } else {
             password = try options.string("password")
-        }
-        if try options.bool("starttls") == true {
-            throw options.fail("starttls", "STARTTLS is not supported in this build; send through a local relay")
         }
         do {
             subject = try MessageTemplate(try options.string("subject") ?? "[vigil] {severity}: {rule} {group}")
@@ -77,23 +101,36 @@ public struct EmailNotifier: Notifier {
     func deliver(_ message: String) throws(AlertError) {
         var socket = try NotifierSocket.connect(host: host, port: port, timeout: timeout)
         defer { socket.close() }
-        func reply(_ expected: Int...) throws(AlertError) {
-            var line = try socket.readLine()
-            while line.count >= 4 && line[line.index(line.startIndex, offsetBy: 3)] == "-" { line = try socket.readLine() }
-            guard let code = Int(line.prefix(3)), expected.contains(code) else {
-                throw .deliveryFailed(notifier: name, reason: "the SMTP server answered '\(line)'")
+        if security == .tls { try socket.startTLS(host: host, options: tlsOptions) }
+        /// The reply's lines (a multi-line reply has `-` after the code); fails unless its code is expected.
+        func reply(to text: String?, expecting expected: [Int]) throws(AlertError) -> [String] {
+            var lines = [try socket.readLine()]
+            while let line = lines.last, line.count >= 4, line[line.index(line.startIndex, offsetBy: 3)] == "-" {
+                lines.append(try socket.readLine())
             }
+            let last = lines[lines.count - 1]
+            guard let code = Int(last.prefix(3)), expected.contains(code) else {
+                let after = text.map { " to \($0.prefix(10))" } ?? ""
+                throw .deliveryFailed(notifier: name, reason: "the SMTP server answered '\(last)'\(after)")
+            }
+            return lines
         }
-        func command(_ text: String, _ expected: Int...) throws(AlertError) {
+        @discardableResult
+        func command(_ text: String, _ expected: Int...) throws(AlertError) -> [String] {
             try socket.write(text + "\r\n")
-            var line = try socket.readLine()
-            while line.count >= 4 && line[line.index(line.startIndex, offsetBy: 3)] == "-" { line = try socket.readLine() }
-            guard let code = Int(line.prefix(3)), expected.contains(code) else {
-                throw .deliveryFailed(notifier: name, reason: "the SMTP server answered '\(line)' to \(text.prefix(10))")
-            }
+            return try reply(to: text, expecting: expected)
         }
-        try reply(220)
-        try command("EHLO \(heloName)", 250)
+        _ = try reply(to: nil, expecting: [220])
+        let capabilities = try command("EHLO \(heloName)", 250)
+        if security == .starttls {
+            let offered = capabilities.contains { $0.dropFirst(4).uppercased().hasPrefix("STARTTLS") }
+            guard offered else {
+                throw .deliveryFailed(notifier: name, reason: "the SMTP server does not offer STARTTLS; not sending in clear")
+            }
+            try command("STARTTLS", 220)
+            try socket.startTLS(host: host, options: tlsOptions)
+            try command("EHLO \(heloName)", 250)
+        }
         if let username {
             let token = Data(([0] + Array(username.utf8) + [0] + Array((password ?? "").utf8))).base64EncodedString()
             try command("AUTH PLAIN \(token)", 235)

@@ -2,11 +2,27 @@
 import Glibc
 #endif
 
-/// A blocking TCP or UDP client socket with send and receive timeouts, for notifiers.
-/// Notifiers call it only inside ``NotifierOptions/runBlocking(_:)``.
+/// A blocking TCP or UDP client socket with send and receive timeouts, for notifiers; TCP ones can
+/// switch to TLS (``startTLS(host:options:)``). Notifiers call it only inside ``NotifierOptions/runBlocking(_:)``.
 struct NotifierSocket {
     let fd: Int32
     private var buffer: [UInt8] = []
+    private var tls: TLSSession?
+
+    init(fd: Int32) { self.fd = fd }
+
+    /// Whether traffic is encrypted from here on.
+    var isEncrypted: Bool { tls != nil }
+
+    /// Handshakes TLS over the connection; everything after it is encrypted. Fails when the server
+    /// already sent bytes past the line that accepted STARTTLS: those were not protected, and
+    /// reading them as if they were would let a man in the middle inject replies.
+    mutating func startTLS(host: String, options: TLSOptions) throws(AlertError) {
+        guard buffer.isEmpty else {
+            throw .deliveryFailed(notifier: "", reason: "the server sent data before the TLS handshake")
+        }
+        tls = try TLSSession(fd: fd, host: host, options: options)
+    }
 
     /// - Parameter timeout: seconds connecting and each send or receive may block.
     static func connect(host: String, port: Int, udp: Bool = false, timeout: Double) throws(AlertError) -> NotifierSocket {
@@ -40,6 +56,7 @@ struct NotifierSocket {
     }
 
     func write(_ bytes: [UInt8]) throws(AlertError) {
+        if let tls { return try tls.write(bytes) }
         var offset = 0
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { raw in
@@ -57,6 +74,7 @@ struct NotifierSocket {
 
     /// Some bytes; empty at end of stream.
     func read() throws(AlertError) -> [UInt8] {
+        if let tls { return try tls.read(limit: 16_384) }
         var chunk = [UInt8](repeating: 0, count: 16_384)
         while true {
             let n = chunk.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, 16_384, 0) }
@@ -97,7 +115,10 @@ struct NotifierSocket {
         return out
     }
 
-    func close() { _ = Glibc.close(fd) }
+    func close() {
+        tls?.shutdown()
+        _ = Glibc.close(fd)
+    }
 }
 
 extension AlertError {

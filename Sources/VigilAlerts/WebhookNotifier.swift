@@ -3,8 +3,8 @@ import VigilCore
 /// POSTs each alert as JSON to a URL: the alert object (`format: json`, the default), or a
 /// Slack-compatible incoming-webhook body `{"text": "…"}` (`format: slack`).
 ///
-/// Plain HTTP/1.1 only (no TLS library outside SwiftNIO here): point it at a local relay or receiver
-/// for HTTPS endpoints. Any 2xx answer counts as delivered.
+/// HTTP/1.1 over `http://` or `https://` (TLS 1.2+, the certificate checked against the system's
+/// authorities or `tls_ca_file`). Any 2xx answer counts as delivered.
 public struct WebhookNotifier: Notifier {
     public static let kind = "webhook"
     public let name: String
@@ -14,20 +14,26 @@ public struct WebhookNotifier: Notifier {
     let slack: Bool
     let headers: [(String, String)]
     let timeout: Double
+    /// Set for `https://` URLs.
+    let tls: TLSOptions?
 
     public init(name: String, options: NotifierOptions) throws(AlertError) {
-        try options.allowOnly(["url", "format", "headers", "timeout"])
+        try options.allowOnly(["url", "format", "headers", "timeout", "tls_ca_file", "tls_verify"])
         self.name = name
         let url = try options.requiredString("url")
-        guard url.hasPrefix("http://") else {
-            throw options.fail("url", url.hasPrefix("https://")
-                ? "https is not supported in this build; use an http:// relay" : "expected http://HOST[:PORT]/PATH")
+        let secure = url.hasPrefix("https://")
+        guard secure || url.hasPrefix("http://") else {
+            throw options.fail("url", "expected http(s)://HOST[:PORT]/PATH")
         }
-        let rest = url.dropFirst("http://".count)
+        tls = secure ? try options.tlsOptions() : nil
+        if !secure, options.values["tls_ca_file"] != nil || options.values["tls_verify"] != nil {
+            throw options.fail(options.values["tls_ca_file"] != nil ? "tls_ca_file" : "tls_verify", "applies to https:// URLs only")
+        }
+        let rest = url.dropFirst(secure ? "https://".count : "http://".count)
         let authority = rest.prefix { $0 != "/" }
         path = rest.count > authority.count ? String(rest.dropFirst(authority.count)) : "/"
-        guard let parsed = NotifierOptions.hostPort(String(authority), defaultPort: 80) else {
-            throw options.fail("url", "expected http://HOST[:PORT]/PATH, got '\(url)'")
+        guard let parsed = NotifierOptions.hostPort(String(authority), defaultPort: secure ? 443 : 80) else {
+            throw options.fail("url", "expected http(s)://HOST[:PORT]/PATH, got '\(url)'")
         }
         (host, port) = parsed
         switch try options.string("format") ?? "json" {
@@ -75,6 +81,7 @@ public struct WebhookNotifier: Notifier {
     func post(_ payload: [UInt8]) throws(AlertError) {
         var socket = try NotifierSocket.connect(host: host, port: port, timeout: timeout)
         defer { socket.close() }
+        if let tls { try socket.startTLS(host: host, options: tls) }
         let hostHeader = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
         var head = "POST \(path) HTTP/1.1\r\nHost: \(hostHeader)\r\nUser-Agent: vigil-alerts\r\n"
         head += "Content-Type: application/json\r\nContent-Length: \(payload.count)\r\nConnection: close\r\n"

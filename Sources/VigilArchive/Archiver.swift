@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Logging
+import Metrics
 import VigilCore
 import VigilStore
 
@@ -9,6 +10,9 @@ import VigilStore
 /// only events past their retention that a closed, verified segment holds — after their purge
 /// receipt is committed. Each call takes `now` so tests drive it with a controlled clock.
 public actor Archiver {
+    /// Runs on a thread of its own: a pass may block for minutes (a first pass over a large store).
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { BlockingThreadExecutor.archiver.asUnownedSerialExecutor() }
+
     public let storeDirectory: String
     public let directory: ArchiveDirectory
     private let reader: StoreReader
@@ -22,6 +26,12 @@ public actor Archiver {
     private let logger: Logger
     /// Submits receipt events to the pipeline; returns whether they were committed.
     private let submitReceipts: @Sendable ([AuditEvent]) async -> Bool
+
+    private let archivedEvents = Counter(label: "vigil_archive_events_total")
+    private let closedSegments = Counter(label: "vigil_archive_segments_closed_total")
+    private let archivedSeq = Gauge(label: "vigil_archive_seq")
+    private let purgedEvents = Counter(label: "vigil_retention_purged_events_total")
+    private let failures = Counter(label: "vigil_archive_failures_total")
 
     /// What one pass did.
     public struct Report: Sendable, Equatable {
@@ -46,6 +56,7 @@ public actor Archiver {
         self.checkpointSeconds = checkpointSeconds
         self.logger = logger
         self.submitReceipts = submitReceipts
+        archivedSeq.record(segments.nextSeq - 1)
     }
 
     /// One pass: archive, close if due, checkpoint if due, enforce retention.
@@ -55,6 +66,7 @@ public actor Archiver {
         try archiveNew(now: now, report: &report)
         if segments.isDue(now: now), let manifest = try segments.close(now: now) {
             report.closed.append(manifest.segment)
+            closedSegments.increment()
             logger.info("Segment closed.", metadata: ["segment": "\(manifest.segment)", "events": "\(manifest.count)"])
         }
         report.checkpoint = try checkpointIfDue(now: now)
@@ -83,8 +95,11 @@ public actor Archiver {
             guard !batch.isEmpty else { return }
             try segments.append(batch, now: now)
             report.archived += Int64(batch.count)
+            archivedEvents.increment(by: batch.count)
+            archivedSeq.record(segments.nextSeq - 1)
             if segments.isDue(now: now), segments.openCount > 0, let manifest = try segments.close(now: now) {
                 report.closed.append(manifest.segment)
+                closedSegments.increment()
             }
         }
     }
@@ -164,6 +179,7 @@ public actor Archiver {
                 throw .store("\(error)")
             }
             report.purged += Int64(expired.count)
+            purgedEvents.increment(by: expired.count)
             logger.info(
                 "Purged events past retention.",
                 metadata: ["partition": "\(partition.path)", "events": "\(expired.count)", "mode": "\(whole ? "drop" : "rewrite")"])
@@ -211,6 +227,7 @@ public actor Archiver {
 extension Archiver {
     /// Logs a failed pass (the next pass retries).
     public func logFailure(_ error: any Error) {
+        failures.increment()
         logger.error("An archiver pass failed.", metadata: ["error": "\(error)"])
     }
 }

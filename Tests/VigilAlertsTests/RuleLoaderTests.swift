@@ -101,13 +101,13 @@ import VigilTestSupport
                   smtp: 127.0.0.1:25
                   from: vigil@example.com
                   to: [ops@example.com]
-                  starttls: true
+                  tls: ssl
             """
         do {
             _ = try ConfigurationLoader.parse(badOption, file: "v.yaml")
-            Issue.record("starttls should be rejected")
+            Issue.record("tls: ssl should be rejected")
         } catch {
-            #expect(error.field == "alerts.notifiers[0].starttls")
+            #expect(error.field == "alerts.notifiers[0].tls")
             #expect(error.line == 8)
         }
         let good = config.replacingOccurrences(of: "[ops, pager]", with: "[ops]")

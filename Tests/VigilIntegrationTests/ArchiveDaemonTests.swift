@@ -65,9 +65,11 @@ extension Integration {
             let again = DaemonProcess(directory: data)
             again.extraArguments = daemon.extraArguments
             try await again.start()
-            _ = try DaemonProcess.client(["send", "--to", "tcp://127.0.0.1:\(again.tcp)"], input: Self.lines(6000..<6100))
             let reader = StoreReader(directory: data + "/store")
-            let settled = await TestSupport.waitUntil { ((try? reader.count()) ?? 0) >= 3100 }
+            let before = try reader.count()
+            _ = try DaemonProcess.client(["send", "--to", "tcp://127.0.0.1:\(again.tcp)"], input: Self.lines(6000..<6100))
+            // `send` returns once the lines are written, not committed: wait for all 100 before rotating.
+            let settled = await TestSupport.waitUntil { ((try? reader.count()) ?? 0) >= before + 100 }
             #expect(settled)
             let rotated = try DaemonProcess.client(["archive", "rotate", "--server", "http://127.0.0.1:\(again.http)", "--data-dir", again.directory])
             #expect(rotated.status == 0, "\(rotated.output)")

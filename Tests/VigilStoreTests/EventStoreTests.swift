@@ -69,6 +69,39 @@ import VigilStore
         writer.close()
     }
 
+    @Test func pagesThroughEventsThatShareATimeWithoutLosingOrRepeatingAny() throws {
+        // Given 1,250 events over 5 distinct times (250 per time), across sealed and current partitions
+        let dir = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let writer = try StoreWriter(
+            directory: dir, options: StoreOptions(partitionEvents: 400), logger: Logger(label: "test"), now: Self.base)
+        var chain = HashChain()
+        var ids = EventIDGenerator()
+        var events = Self.events(1250, chain: &chain, ids: &ids)
+        chain = HashChain()
+        for i in events.indices {
+            events[i].time = Self.base.adding(microseconds: Int64(i / 250) * 1_000_000)
+            chain.link(&events[i])
+        }
+        for start in stride(from: 0, to: 1250, by: 125) {
+            try writer.append(Array(events[start..<start + 125]), now: Self.base)
+        }
+        writer.waitForSealing()
+        let reader = StoreReader(directory: dir)
+        // When every page of 64 is read with the cursor of the one before
+        var seen: [String] = []
+        var cursor: EventCursor?
+        repeat {
+            let page = try reader.query(try Filter.parse("since:2025-01-01"), limit: 64, before: cursor, now: Self.base)
+            seen += page.events.map(\.event.id.description)
+            cursor = try page.nextCursor.map { text throws(StoreError) in try EventCursor(text) }
+        } while cursor != nil
+        // Then each event comes exactly once, newest time first and, within a time, newest arrival first
+        let expected = events.enumerated().sorted { ($0.element.time.microseconds, $0.offset) > ($1.element.time.microseconds, $1.offset) }
+        #expect(seen == expected.map(\.element.id.description))
+        writer.close()
+    }
+
     @Test func keepsTheChainHeadAcrossRestarts() throws {
         let dir = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }

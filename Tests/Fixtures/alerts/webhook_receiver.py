@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """A tiny HTTP receiver for webhook tests: appends each POST as one JSON line to OUT_FILE.
 
-usage: webhook_receiver.py PORT_FILE OUT_FILE [FAIL_FIRST_N]
-Binds 127.0.0.1 on a free port and writes the port to PORT_FILE once listening.
+usage: webhook_receiver.py PORT_FILE OUT_FILE [FAIL_FIRST_N [CERT KEY]]
+Binds 127.0.0.1 on a free port and writes the port to PORT_FILE once listening; with CERT and KEY
+it serves HTTPS.
 """
 import http.server, json, sys
 
@@ -29,6 +30,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+if len(sys.argv) > 5:
+    import ssl
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(sys.argv[4], sys.argv[5])
+    server.socket = context.wrap_socket(server.socket, server_side=True)
 with open(port_file + ".tmp", "w") as f:
     f.write(str(server.server_address[1]))
 import os
