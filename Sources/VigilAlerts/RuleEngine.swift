@@ -15,12 +15,18 @@ public struct RuleEngine: Sendable {
     /// The latest event time seen: windows are forgotten by event time, not by the clock, so events
     /// whose times lag behind the clock (a sender with a slow clock, a backfill) keep their windows.
     var latestEventTime = Int64.min
+    /// Which rules an event can match, by its action (rule indices in rule order): a rule whose filter
+    /// requires certain actions is listed only under those; `anyAction` holds the rules that can match
+    /// whatever the action. Most events then meet a few rules instead of every one.
+    let rulesByAction: [String: [Int]]
+    let anyAction: [Int]
 
     /// - Parameters:
     ///   - start: when silence starts counting for `absence` rules without `group_by`.
     public init(rules: [AlertRule], start: Timestamp, maximumGroups: Int = 100_000) {
         self.rules = rules
         self.maximumGroups = maximumGroups
+        (rulesByAction, anyAction) = Self.dispatch(rules)
         states = rules.map { rule in
             guard case .absence = rule.condition, rule.groupBy.isEmpty else { return [:] }
             var group = GroupState(values: [])
@@ -36,10 +42,24 @@ public struct RuleEngine: Sendable {
     public mutating func process(_ event: AuditEvent, into alerts: inout [Alert]) {
         if event.source == Alert.source { return }
         if event.time.microseconds > latestEventTime { latestEventTime = event.time.microseconds }
-        for r in rules.indices where rules[r].isEnabled && rules[r].predicate.matches(event) {
+        for r in rulesByAction[event.action] ?? anyAction where rules[r].predicate.matches(event) {
             if let schedule = rules[r].schedule, !schedule.contains(event.time) { continue }
             evaluate(r, event, &alerts)
         }
+    }
+
+    /// The enabled rules per action they require, each list merged with the rules that need no action.
+    static func dispatch(_ rules: [AlertRule]) -> (byAction: [String: [Int]], any: [Int]) {
+        var any: [Int] = []
+        var specific: [String: [Int]] = [:]
+        for (r, rule) in rules.enumerated() where rule.isEnabled {
+            if let actions = rule.predicate.requiredActions {
+                for action in actions { specific[action, default: []].append(r) }
+            } else {
+                any.append(r)
+            }
+        }
+        return (specific.mapValues { ($0 + any).sorted() }, any)
     }
 
     /// Feeds one event and returns the alerts it completes.

@@ -26,6 +26,28 @@ import VigilCore
         return e
     }()
 
+    @Test(arguments: [
+        ("action:login_failed", ["login_failed"]),
+        ("action:(export or download) attrs.records >= 1000", ["export", "download"]),
+        ("entity_type:job (action:(job_missed or job_overrun) or (action:job_end outcome:failure))",
+         ["job_missed", "job_overrun", "job_end"]),
+        ("action:(a or b) action:c", ["c"]),
+        ("action:login* outcome:success", nil),
+        ("action:login or actor:bob", nil),
+        ("not action:view", nil),
+        ("kind:web", nil),
+    ] as [(String, [String]?)])
+    func requiredActionsBoundWhatCanMatch(filter: String, expected: [String]?) throws {
+        let predicate = try Filter.parse(filter).predicate(now: Self.now)
+        #expect(predicate.requiredActions == expected.map(Set.init))
+        // Whatever the bound says, an event with another action never matches.
+        if let actions = predicate.requiredActions {
+            var other = Self.event
+            other.action = "not_" + (actions.first ?? "")
+            #expect(!predicate.matches(other))
+        }
+    }
+
     private func matches(_ text: String, _ event: AuditEvent = event) throws -> Bool {
         try Filter.parse(text).predicate(now: Self.now).matches(event)
     }

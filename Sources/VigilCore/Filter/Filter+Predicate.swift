@@ -104,6 +104,25 @@ extension FilterPredicate {
             }
         }
 
+        /// See ``FilterPredicate/requiredActions``: an `and` is bounded by its narrowest member, an `or`
+        /// only when all its members are.
+        var requiredActions: Set<String>? {
+            switch self {
+            case .textEquals(.action, let bytes): return [String(decoding: bytes, as: UTF8.self)]
+            case .constant(false): return []
+            case .or(let members):
+                var union: Set<String> = []
+                for member in members {
+                    guard let actions = member.requiredActions else { return nil }
+                    union.formUnion(actions)
+                }
+                return union
+            case .and(let members):
+                return members.compactMap(\.requiredActions).min { $0.count < $1.count }
+            default: return nil
+            }
+        }
+
         // MARK: - Evaluation
 
         func matches(_ e: AuditEvent) -> Bool {
@@ -114,7 +133,8 @@ extension FilterPredicate {
             case .not(let member): return !member.matches(e)
             case .textExists(let column): return column.value(in: e) != nil
             case .textEquals(let column, let bytes):
-                return column.value(in: e)?.utf8.elementsEqual(bytes) ?? false
+                guard let value = column.value(in: e) else { return false }
+                return Node.bytesEqual(value, bytes)
             case .textGlob(let column, let glob):
                 return column.value(in: e).map(glob.matches) ?? false
             case .numberExists(let column): return column.exists(in: e)
@@ -128,7 +148,7 @@ extension FilterPredicate {
                 return value != .null
             case .attrsEquals(let path, let text, let number):
                 switch Node.member(path, of: e) {
-                case .string(let s): return s.utf8.elementsEqual(text)
+                case .string(let s): return Node.bytesEqual(s, text)
                 case .int(let i): return number.map { $0.order(of: i) == 0 } ?? false
                 case .double(let d): return number.map { $0.order(of: d) == 0 } ?? false
                 case .bool(let b): return text.elementsEqual((b ? "true" : "false").utf8)
@@ -154,6 +174,20 @@ extension FilterPredicate {
                 return network.contains(address)
             case .fullText(let needle): return needle.matches(e)
             }
+        }
+
+        /// Byte equality (as SQLite compares text), with the length checked first.
+        @inline(__always)
+        static func bytesEqual(_ text: String, _ bytes: [UInt8]) -> Bool {
+            let utf8 = text.utf8
+            guard utf8.count == bytes.count else { return false }
+            let contiguous = utf8.withContiguousStorageIfAvailable { hay in
+                bytes.withUnsafeBufferPointer { needle in
+                    for i in 0..<needle.count where hay[i] != needle[i] { return false }
+                    return true
+                }
+            }
+            return contiguous ?? utf8.elementsEqual(bytes)
         }
 
         /// The member at `path`, as the store's JSON reads back: a real the canonical writer prints as an

@@ -12,6 +12,11 @@ public struct FilterPredicate: Sendable {
     /// Same as `matches(_:)`, so a predicate can stand where a closure is expected.
     public func callAsFunction(_ event: AuditEvent) -> Bool { root.matches(event) }
 
+    /// The actions an event must have to match, when the filter says so (`action:login_failed`,
+    /// `action:(export or download) …`, an `or` whose every branch names actions); `nil` when any
+    /// action could match. Rule engines use it to skip rules without evaluating them.
+    public var requiredActions: Set<String>? { root.requiredActions }
+
     /// Text fields by name, read without building `JSONValue`s.
     enum TextColumn: Sendable {
         case id, source, kind, host, app, actor, actorID, actorRole, actorType, impersonator, session, action

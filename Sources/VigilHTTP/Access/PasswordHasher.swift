@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import _CryptoExtras
+import VigilCore
 
 /// Salted slow password hashes: PBKDF2-HMAC-SHA256 (OWASP's recommended 600,000 rounds), a
 /// 16-byte random salt per password, compared in constant time.
@@ -52,6 +53,6 @@ enum PasswordHasher {
     }
 
     static func sha256Hex(_ text: String) -> String {
-        SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(Array(SHA256.hash(data: Array(text.utf8))))
     }
 }

@@ -45,8 +45,9 @@ enum ExportWriter {
     /// One CSV cell: quoted when needed, and neutralised with a leading `'` when it starts with a
     /// character a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, tab, carriage return).
     static func appendCSV(_ value: String, to out: inout [UInt8]) {
-        let utf8 = Array(value.utf8)
-        let risky = utf8.first.map { [0x3D, 0x2B, 0x2D, 0x40, 0x09, 0x0D].contains($0) } ?? false
+        let utf8 = value.utf8
+        let first = utf8.first
+        let risky = first == 0x3D || first == 0x2B || first == 0x2D || first == 0x40 || first == 0x09 || first == 0x0D
         let quote = risky || utf8.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
         if quote { out.append(0x22) }
         if risky { out.append(UInt8(ascii: "'")) }

@@ -170,7 +170,7 @@ enum WebPages {
         return rows.compactMap { name, value in value.map { (name, $0) } }
     }
 
-    static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+    static func hex(_ bytes: [UInt8]) -> String { Hex.encode(bytes) }
 
     // MARK: Entity history
 
