@@ -70,16 +70,16 @@ public struct RuleEngine: Sendable {
     }
 
     private mutating func evaluate(_ r: Int, _ event: AuditEvent, _ alerts: inout [Alert]) {
-        let rule = rules[r]
+        // `rules[r]` in place rather than a copy of the rule: this runs for every matching event.
         var values: [String] = []
-        values.reserveCapacity(rule.groupBy.count)
-        for field in rule.groupBy {
+        values.reserveCapacity(rules[r].groupBy.count)
+        for field in rules[r].groupBy {
             // An event without a group_by field cannot be attributed to a group.
             guard let value = field.value(in: event) else { return }
             values.append(value)
         }
         let key = values.count == 1 ? values[0] : values.joined(separator: "\u{1F}")
-        if states[r][key] == nil && states[r].count >= maximumGroups {
+        if states[r].count >= maximumGroups && states[r][key] == nil {
             forgetIdle(r, at: event.time.microseconds)
             guard states[r].count < maximumGroups else {
                 overflowed += 1
@@ -87,10 +87,11 @@ public struct RuleEngine: Sendable {
             }
         }
         var steps = 0
-        if case .sequence(let list, _) = rule.condition { steps = list.count }
+        if case .sequence(let list, _) = rules[r].condition { steps = list.count }
         let t = event.time.microseconds
-        guard let firing = states[r][key, default: GroupState(values: values, steps: steps)].update(rule, event, at: t)
+        guard let firing = states[r][key, default: GroupState(values: values, steps: steps)].update(rules[r], event, at: t)
         else { return }
+        let rule = rules[r]
         alerts.append(makeAlert(rule, values: values, count: firing.count, time: event.time, ids: firing.ids,
                                 event: event, distinctValues: firing.values, suppressed: firing.suppressed))
     }

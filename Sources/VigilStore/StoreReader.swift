@@ -92,10 +92,12 @@ public final class StoreReader: Sendable {
                 if cached.info.state != .sealed {
                     let info = try PartitionDirectory.read(number: number, path: path, connection: cached.connection)
                     cache.withLock { _ in cached.info = info }
+                    if info.state == .sealed { cached.connection.mapForReading() }
                 }
             } else {
                 let connection = try SQLiteConnection(path: path, readOnly: true, shared: true)
                 let info = try PartitionDirectory.read(number: number, path: path, connection: connection)
+                if info.state == .sealed { connection.mapForReading() }
                 cached = CachedPartition(connection: connection, info: info, inode: inode)
                 cache.withLock { $0[path] = cached }
             }
@@ -111,6 +113,19 @@ public final class StoreReader: Sendable {
     public func query(_ filter: Filter, limit: Int, before cursor: EventCursor? = nil, now: Timestamp)
         throws(StoreError) -> EventPage
     {
+        let page = try rows(filter, limit: limit, before: cursor, now: now) { EventRow.decode($0) }
+        return EventPage(events: page.rows.map { StoredEvent(seq: $0.seq, event: $0.value) }, nextCursor: page.nextCursor)
+    }
+
+    /// One page of matching rows, each turned into `T` straight from its columns by `make`.
+    struct RowPage<T> {
+        var rows: [(time: Int64, seq: Int64, value: T)]
+        var nextCursor: String?
+    }
+
+    func rows<T>(
+        _ filter: Filter, limit: Int, before cursor: EventCursor?, now: Timestamp, make: (SQLiteStatement) -> T
+    ) throws(StoreError) -> RowPage<T> {
         let limit = max(1, limit)
         let bounds = filter.timeBounds(now: now)
         var candidates = try refreshed().filter { p in
@@ -121,25 +136,25 @@ public final class StoreReader: Sendable {
             return true
         }
         candidates.sort { ($0.info.maxTime ?? Timestamp(microseconds: 0)) > ($1.info.maxTime ?? Timestamp(microseconds: 0)) }
-        var found: [StoredEvent] = []
+        var found: [(time: Int64, seq: Int64, value: T)] = []
         for partition in candidates {
-            if found.count >= limit, let maxTime = partition.info.maxTime,
-                maxTime.microseconds < found[limit - 1].event.time.microseconds
-            {
+            if found.count >= limit, let maxTime = partition.info.maxTime, maxTime.microseconds < found[limit - 1].time {
                 break
             }
-            found.append(contentsOf: try query(partition, filter, limit: limit, before: cursor, now: now))
-            found.sort { ($0.event.time.microseconds, $0.seq) > ($1.event.time.microseconds, $1.seq) }
+            try query(partition, filter, limit: limit, before: cursor, now: now) { stmt in
+                found.append((stmt.int(2), stmt.int(0), make(stmt)))
+            }
+            found.sort { ($0.time, $0.seq) > ($1.time, $1.seq) }
             if found.count > limit { found.removeLast(found.count - limit) }
         }
-        let next = found.count == limit
-            ? found.last.map { EventCursor(time: $0.event.time.microseconds, seq: $0.seq).text } : nil
-        return EventPage(events: found, nextCursor: next)
+        let next = found.count == limit ? found.last.map { EventCursor(time: $0.time, seq: $0.seq).text } : nil
+        return RowPage(rows: found, nextCursor: next)
     }
 
     private func query(
-        _ partition: CachedPartition, _ filter: Filter, limit: Int, before cursor: EventCursor?, now: Timestamp
-    ) throws(StoreError) -> [StoredEvent] {
+        _ partition: CachedPartition, _ filter: Filter, limit: Int, before cursor: EventCursor?, now: Timestamp,
+        row: (SQLiteStatement) -> Void
+    ) throws(StoreError) {
         let fts = partition.info.state == .sealed ? Schema.ftsTable : nil
         let fragment = filter.sql(FilterSQLOptions(now: now, ftsTable: fts))
         var sql = "SELECT " + EventRow.selectList + " FROM events WHERE (" + fragment.sql + ")"
@@ -154,11 +169,7 @@ public final class StoreReader: Sendable {
         bindings.append(.int(Int64(limit)))
         let stmt = try partition.connection.prepare(sql)
         try stmt.bind(bindings)
-        var rows: [StoredEvent] = []
-        while try stmt.step() {
-            rows.append(StoredEvent(seq: stmt.int(0), event: EventRow.decode(stmt)))
-        }
-        return rows
+        while try stmt.step() { row(stmt) }
     }
 
     /// Events in chain order with `seq > afterSeq`, at most `limit` (verification, export, tail catch-up).

@@ -260,7 +260,7 @@ enum WebRoutes {
     static func export(_ request: Request, _ context: VigilRequestContext, _ principal: Principal, _ deps: HTTPDependencies,
                        _ audit: ReaderAudit) throws -> Response {
         let params = [String: String](query: request.uri.queryParameters)
-        guard let format = ExportWriter.Format(rawValue: params["format"] ?? "csv") else {
+        guard let format = ExportFormat(rawValue: params["format"] ?? "csv") else {
             throw HTTPError(.badRequest, message: "format must be csv or jsonl")
         }
         let text = ActivityFilter(parameters: params).filterText
@@ -272,14 +272,11 @@ enum WebRoutes {
         let body = ResponseBody { writer in
             var cursor: EventCursor?
             var rows = 0
-            try await writer.write(ByteBuffer(bytes: ExportWriter.header(format)))
+            try await writer.write(ByteBuffer(bytes: ExportRows.header(format)))
             while true {
-                let page = try reader.query(filter, limit: 2000, before: cursor, now: now)
-                var chunk: [UInt8] = []
-                chunk.reserveCapacity(page.events.count * 700)
-                for stored in page.events { ExportWriter.append(stored.event, format, to: &chunk) }
-                rows += page.events.count
-                if !chunk.isEmpty { try await writer.write(ByteBuffer(bytes: chunk)) }
+                let page = try reader.exportPage(filter, format: format, limit: 2000, before: cursor, now: now)
+                rows += page.rows
+                if !page.bytes.isEmpty { try await writer.write(ByteBuffer(bytes: page.bytes)) }
                 guard let next = page.nextCursor else { break }
                 cursor = try EventCursor(next)
             }
