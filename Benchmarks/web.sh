@@ -60,7 +60,8 @@ if [ "$S0" -lt "$N" ]; then
     sleep 1
   done
   A1=$(date +%s.%N)
-  awk -v n=$((N - S0)) -v t0="$A0" -v t1="$A1" 'BEGIN { printf "archived %d events from the store in %.1f s (%.0f events/s)\n", n, t1 - t0, n / (t1 - t0) }'
+  # Not a rate: the first pass starts after the archiver's interval and rewrites the open segment.
+  awk -v t0="$A0" -v t1="$A1" 'BEGIN { printf "the archiver caught up after %.1f s\n", t1 - t0 }'
 fi
 
 status=0

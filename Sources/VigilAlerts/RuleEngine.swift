@@ -70,15 +70,29 @@ public struct RuleEngine: Sendable {
     }
 
     private mutating func evaluate(_ r: Int, _ event: AuditEvent, _ alerts: inout [Alert]) {
-        // `rules[r]` in place rather than a copy of the rule: this runs for every matching event.
-        var values: [String] = []
-        values.reserveCapacity(rules[r].groupBy.count)
-        for field in rules[r].groupBy {
+        // A local reference to the rules, so `rules[r]` is read in place while `states` is mutated
+        // (through `self` the compiler copies the whole rule): this runs for every matching event.
+        let rules = self.rules
+        let groupBy = rules[r].groupBy
+        let key: String
+        var multiple: [String]?
+        switch groupBy.count {
+        case 0: key = ""
+        case 1:
             // An event without a group_by field cannot be attributed to a group.
-            guard let value = field.value(in: event) else { return }
-            values.append(value)
+            guard let value = groupBy[0].value(in: event) else { return }
+            key = value
+        default:
+            var values: [String] = []
+            values.reserveCapacity(groupBy.count)
+            for field in groupBy {
+                guard let value = field.value(in: event) else { return }
+                values.append(value)
+            }
+            key = values.joined(separator: "\u{1F}")
+            multiple = values
         }
-        let key = values.count == 1 ? values[0] : values.joined(separator: "\u{1F}")
+        var values: [String] { multiple ?? (groupBy.isEmpty ? [] : [key]) }
         if states[r].count >= maximumGroups && states[r][key] == nil {
             forgetIdle(r, at: event.time.microseconds)
             guard states[r].count < maximumGroups else {
@@ -89,10 +103,10 @@ public struct RuleEngine: Sendable {
         var steps = 0
         if case .sequence(let list, _) = rules[r].condition { steps = list.count }
         let t = event.time.microseconds
-        guard let firing = states[r][key, default: GroupState(values: values, steps: steps)].update(rules[r], event, at: t)
-        else { return }
-        let rule = rules[r]
-        alerts.append(makeAlert(rule, values: values, count: firing.count, time: event.time, ids: firing.ids,
+        let firing = states[r][key, default: GroupState(values: values, steps: steps)]
+            .update(rules[r], event, at: t)
+        guard let firing else { return }
+        alerts.append(makeAlert(rules[r], values: values, count: firing.count, time: event.time, ids: firing.ids,
                                 event: event, distinctValues: firing.values, suppressed: firing.suppressed))
     }
 

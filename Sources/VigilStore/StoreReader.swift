@@ -64,8 +64,15 @@ public final class StoreReader: Sendable {
         }
     }
 
-    public init(directory: String) {
+    /// Whether sealed partitions are read through a memory map (see `SQLiteConnection.mapForReading`).
+    public let memoryMapped: Bool
+
+    /// - Parameter memoryMapped: for long newest-first scans (exports) over a cold store. The mapped
+    ///   pages count in the process's RSS (as file pages the kernel may reclaim) until this reader is
+    ///   released, so the daemon's shared reader leaves it off and an export uses a reader of its own.
+    public init(directory: String, memoryMapped: Bool = false) {
         self.directory = directory
+        self.memoryMapped = memoryMapped
     }
 
     /// Current partitions, oldest first, with fresh state and ranges for the unsealed ones.
@@ -92,12 +99,12 @@ public final class StoreReader: Sendable {
                 if cached.info.state != .sealed {
                     let info = try PartitionDirectory.read(number: number, path: path, connection: cached.connection)
                     cache.withLock { _ in cached.info = info }
-                    if info.state == .sealed { cached.connection.mapForReading() }
+                    if memoryMapped && info.state == .sealed { cached.connection.mapForReading() }
                 }
             } else {
                 let connection = try SQLiteConnection(path: path, readOnly: true, shared: true)
                 let info = try PartitionDirectory.read(number: number, path: path, connection: connection)
-                if info.state == .sealed { connection.mapForReading() }
+                if memoryMapped && info.state == .sealed { connection.mapForReading() }
                 cached = CachedPartition(connection: connection, info: info, inode: inode)
                 cache.withLock { $0[path] = cached }
             }

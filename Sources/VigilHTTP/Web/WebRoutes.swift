@@ -266,7 +266,9 @@ enum WebRoutes {
         let text = ActivityFilter(parameters: params).filterText
         let filter = try Filter.parse(text)
         let now = Timestamp.now()
-        let reader = deps.reader
+        // A reader of its own that maps sealed partitions: an export walks the store backwards, which
+        // `pread` serves ~5x slower on a cold cache; the maps go when the export ends.
+        let reader = StoreReader(directory: deps.reader.directory, memoryMapped: true)
         let ip = context.peerIP
         let agent = request.headers[.userAgent]
         let body = ResponseBody { writer in
