@@ -11,9 +11,6 @@ struct NotifierSocket {
 
     init(fd: Int32) { self.fd = fd }
 
-    /// Whether traffic is encrypted from here on.
-    var isEncrypted: Bool { tls != nil }
-
     /// Handshakes TLS over the connection; everything after it is encrypted. Fails when the server
     /// already sent bytes past the line that accepted STARTTLS: those were not protected, and
     /// reading them as if they were would let a man in the middle inject replies.

@@ -34,6 +34,7 @@ final class TLSSession {
         self.context = context
         self.ssl = ssl
         _ = vigil_tls_configure(context)
+        let isAddress = Self.isIPAddress(host)
         if options.verify {
             // On the session: it copied the context's verify mode when it was created.
             SSL_set_verify(ssl, SSL_VERIFY_PEER, nil)
@@ -44,7 +45,7 @@ final class TLSSession {
             } else {
                 _ = SSL_CTX_set_default_verify_paths(context)
             }
-            if Self.isIPAddress(host) {
+            if isAddress {
                 _ = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host)
             } else {
                 _ = SSL_set1_host(ssl, host)
@@ -52,7 +53,7 @@ final class TLSSession {
         } else {
             SSL_set_verify(ssl, SSL_VERIFY_NONE, nil)
         }
-        if !Self.isIPAddress(host) { _ = vigil_tls_set_server_name(ssl, host) }
+        if !isAddress { _ = vigil_tls_set_server_name(ssl, host) }
         _ = SSL_set_fd(ssl, fd)
         ERR_clear_error()
         guard SSL_connect(ssl) == 1 else {
@@ -68,9 +69,6 @@ final class TLSSession {
         SSL_free(ssl)
         SSL_CTX_free(context)
     }
-
-    /// The negotiated protocol, e.g. `TLSv1.3`.
-    var version: String { String(cString: SSL_get_version(ssl)) }
 
     func write(_ bytes: [UInt8]) throws(AlertError) {
         var offset = 0

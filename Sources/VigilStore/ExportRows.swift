@@ -67,11 +67,14 @@ public enum ExportRows {
         out.append(contentsOf: [0x0D, 0x0A])
     }
 
+    /// The chain members of a JSONL line, with their `Schema.columns` index.
+    private static let chainFields: [([UInt8], Int32)] = [(Array(#","prev_hash":""#.utf8), 34), (Array(#","hash":""#.utf8), 35)]
+
     static func jsonl(_ s: SQLiteStatement, into w: inout JSONWriter) {
         ChainRow.encode(s, into: &w)
         w.bytes.removeLast()  // the closing brace: the chain fields come last
-        for (name, column) in [("prev_hash", Int32(34)), ("hash", 35)] where sqlite3_column_type(s.statement, column) != SQLITE_NULL {
-            w.bytes.append(contentsOf: ",\"\(name)\":\"".utf8)
+        for (prefix, column) in chainFields where sqlite3_column_type(s.statement, column) != SQLITE_NULL {
+            w.bytes.append(contentsOf: prefix)
             appendHex(s.statement, column, to: &w.bytes)
             w.bytes.append(UInt8(ascii: "\""))
         }

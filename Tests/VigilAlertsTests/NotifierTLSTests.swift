@@ -58,29 +58,19 @@ import VigilTestSupport
         return try NotifierRegistry.make(kind: "email", name: "mail", options: options)
     }
 
-    @Test(.enabled(if: hasPeers, "needs python3-aiosmtpd and openssl (./dev test installs them)"))
-    func starttlsUpgradesThenAuthenticates() async throws {
+    /// STARTTLS upgrades then authenticates; implicit TLS is encrypted from the first byte.
+    @Test(.enabled(if: hasPeers, "needs python3-aiosmtpd and openssl (./dev test installs them)"),
+          arguments: [("starttls", "starttls", "X-Test: user=alerts tls=yes\n"), ("smtps", "tls", "X-Test: user=alerts tls=")])
+    func mailIsDeliveredOverTLSAndAuthenticated(server mode: String, tls: String, header: String) async throws {
         let certificate = try Certificate()
         defer { try? FileManager.default.removeItem(atPath: certificate.dir) }
-        let (server, port, dir) = try await Self.smtpServer("starttls", certificate)
+        let (server, port, dir) = try await Self.smtpServer(mode, certificate)
         defer { server.stop() }
-        let notifier = try Self.email(port, ["tls": "starttls", "tls_ca_file": .string(certificate.cert)])
+        let notifier = try Self.email(port, ["tls": .string(tls), "tls_ca_file": .string(certificate.cert)])
         try await notifier.send(NotifierTests.alert)
         let mail = await Self.firstMail(in: dir)
-        #expect(mail.hasPrefix("X-Test: user=alerts tls=yes\n"), "AUTH happened over TLS")
+        #expect(mail.hasPrefix(header), "delivered and authenticated (over TLS for STARTTLS)")
         #expect(mail.contains("Subject: [vigil] medium: failed_logins_per_ip ip=203.0.113.9"))
-    }
-
-    @Test(.enabled(if: hasPeers, "needs python3-aiosmtpd and openssl (./dev test installs them)"))
-    func implicitTLSDelivers() async throws {
-        let certificate = try Certificate()
-        defer { try? FileManager.default.removeItem(atPath: certificate.dir) }
-        let (server, port, dir) = try await Self.smtpServer("smtps", certificate)
-        defer { server.stop() }
-        let notifier = try Self.email(port, ["tls": "tls", "tls_ca_file": .string(certificate.cert)])
-        try await notifier.send(NotifierTests.alert)
-        let mail = await Self.firstMail(in: dir)
-        #expect(mail.hasPrefix("X-Test: user=alerts tls="), "delivered and authenticated")
         #expect(mail.contains("5 failed logins from 203.0.113.9"))
     }
 
