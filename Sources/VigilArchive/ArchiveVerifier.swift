@@ -41,8 +41,10 @@ public struct ArchiveVerifier {
         } catch {
             throw .store("\(error)")
         }
-        // Segments, each checked on its own and against the one before.
+        // Segments, each checked on its own and against the one before. Location 0 is the store.
+        var locations = ["store"]
         var archived: [ChainEntry] = []
+        archived.reserveCapacity(manifests.reduce(0) { $0 + Int(max(0, min($1.count, 100_000_000))) })
         var previous: SegmentManifest?
         for manifest in manifests {
             if let previous, manifest.firstSeq != previous.lastSeq + 1 {
@@ -50,10 +52,11 @@ public struct ArchiveVerifier {
                     kind: .segment, location: manifest.segment,
                     detail: "it starts at seq \(manifest.firstSeq) but the previous segment \(previous.segment) ends at seq \(previous.lastSeq)"))
             }
-            let link = previous.flatMap { Hex.decode($0.lastHash) }
+            let link = previous.flatMap { Hex.decode($0.lastHash) }.flatMap(ChainHash.init)
             let result = SegmentScanner.verify(
                 path: directory.segmentPath(manifest), manifest: manifest, previousHash: link, publicKey: publicKey,
-                cipher: cipher, analyzeChain: false)
+                cipher: cipher, analyzeChain: false, location: Int32(locations.count))
+            locations.append(manifest.segment)
             report.findings += result.findings
             archived += result.entries
             report.segments += 1
@@ -63,29 +66,32 @@ public struct ArchiveVerifier {
         report.archivedEvents = archived.count
         // The store, in sequence order, with purge receipts collected on the way.
         var stored: [ChainEntry] = []
+        stored.reserveCapacity(max(0, expected - archived.count))
         var receipts: [ClosedRange<Int64>] = []
         var after: Int64 = 0
         do {
             while true {
-                let batch = try reader.chainRows(afterSeq: after, limit: 20_000)
-                guard let last = batch.last else { break }
-                for row in batch {
+                let read = try reader.forEachChainRow(afterSeq: after, limit: 100_000) { row in
                     var hasher = SHA256()
-                    hasher.update(data: row.prevHash)
-                    hasher.update(data: row.canonical)
-                    let intact = hasher.finalize().elementsEqual(row.hash)
+                    hasher.update(bufferPointer: row.prevHash)
+                    hasher.update(bufferPointer: row.canonical)
+                    let hash = ChainHash(row.hash)
                     stored.append(ChainEntry(
-                        seq: row.seq, id: row.id, time: row.time.rfc3339, prevHash: row.prevHash, hash: row.hash,
-                        isIntact: intact, location: "store"))
+                        seq: row.seq, id: EventID(utf8: row.id), time: row.time, prevHash: ChainHash(row.prevHash) ?? .zero,
+                        hash: hash ?? .zero, isIntact: hash == ChainHash(hasher.finalize()), location: 0))
                     if let range = row.purgedRange { receipts.append(range) }
+                    after = row.seq
                 }
-                after = last.seq
+                if read == 0 { break }
                 progress?(archived.count + stored.count, expected)
             }
         } catch {
             throw .store("\(error)")
         }
         report.storeEvents = stored.count
+        func finding(_ kind: Finding.Kind, _ entry: ChainEntry, _ detail: String) -> Finding {
+            Finding(kind, entry, detail, at: locations[Int(entry.location)])
+        }
         // One chain: the store's copy where there is one, the archive's where retention removed it.
         var merged: [ChainEntry] = []
         merged.reserveCapacity(max(archived.count, stored.count))
@@ -94,10 +100,10 @@ public struct ArchiveVerifier {
         while a < archived.count || s < stored.count {
             if s < stored.count, a < archived.count, stored[s].seq == archived[a].seq {
                 if !archived[a].isIntact {
-                    report.findings.append(Finding(.modified, archived[a], "its contents do not match its hash"))
+                    report.findings.append(finding(.modified, archived[a], "its contents do not match its hash"))
                 } else if stored[s].hash != archived[a].hash, stored[s].isIntact {
-                    report.findings.append(Finding(
-                        .modified, stored[s], "the store's copy differs from the archived copy in \(archived[a].location)"))
+                    report.findings.append(finding(
+                        .modified, stored[s], "the store's copy differs from the archived copy in \(locations[Int(archived[a].location)])"))
                 }
                 merged.append(stored[s])
                 s += 1
@@ -108,20 +114,22 @@ public struct ArchiveVerifier {
             } else {
                 let entry = archived[a]
                 if let newest = stored.last, entry.seq < newest.seq, !receipts.contains(where: { $0.contains(entry.seq) }) {
-                    report.findings.append(Finding(
-                        .missing, entry, "it is gone from the store without a purge receipt (still archived in \(entry.location))"))
+                    report.findings.append(finding(
+                        .missing, entry, "it is gone from the store without a purge receipt (still archived in \(locations[Int(entry.location)]))"))
                 }
                 merged.append(entry)
                 a += 1
             }
         }
-        let start: [UInt8]? = merged.first?.seq == 1 ? HashChain.genesis : nil
-        report.findings += ChainAnalysis.analyze(merged, start: start)
-        report.findings += checkCheckpoints(directory: directory, merged: merged, report: &report)
+        let start = merged.first?.seq == 1 ? ChainHash(HashChain.genesis) : nil
+        report.findings += ChainAnalysis.analyze(merged, start: start) { locations[Int($0)] }
+        report.findings += checkCheckpoints(directory: directory, merged: merged, locations: locations, report: &report)
         return report
     }
 
-    private func checkCheckpoints(directory: ArchiveDirectory, merged: [ChainEntry], report: inout Report) -> [Finding] {
+    private func checkCheckpoints(
+        directory: ArchiveDirectory, merged: [ChainEntry], locations: [String], report: inout Report
+    ) -> [Finding] {
         let (checkpoints, bad) = Checkpoint.readAll(directory.checkpointsPath)
         var findings = bad.map {
             Finding(kind: .signature, location: ArchiveDirectory.checkpointsName, detail: "line \($0) is not a checkpoint")
@@ -142,10 +150,11 @@ public struct ArchiveVerifier {
                     detail: "the event the checkpoint of \(checkpoint.time) signed is gone"))
                 continue
             }
-            if Hex.encode(merged[index].hash) != checkpoint.hash {
+            if Hex.encode(merged[index].hash.bytes) != checkpoint.hash {
                 findings.append(Finding(
                     .modified, merged[index],
-                    "the chain was rewritten: the checkpoint of \(checkpoint.time) signed a different hash for this event"))
+                    "the chain was rewritten: the checkpoint of \(checkpoint.time) signed a different hash for this event",
+                    at: locations[Int(merged[index].location)]))
             }
         }
         return findings

@@ -194,7 +194,7 @@ public actor Archiver {
                 path: directory.segmentPath(manifest), manifest: manifest, previousHash: nil, cipher: cipher)
             guard result.findings.isEmpty else { return false }
             for entry in result.entries where entry.seq >= (expired.first?.seq ?? 0) && entry.seq <= (expired.last?.seq ?? 0) {
-                hashes[entry.seq] = entry.hash
+                hashes[entry.seq] = entry.hash.bytes
             }
         }
         return expired.allSatisfy { hashes[$0.seq] == $0.hash }

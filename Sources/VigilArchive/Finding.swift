@@ -1,3 +1,6 @@
+import Crypto
+import VigilCore
+
 /// One thing `vigil verify` found wrong, printed as one line naming the event.
 public struct Finding: Sendable, Equatable, CustomStringConvertible {
     public enum Kind: String, Sendable {
@@ -32,8 +35,10 @@ public struct Finding: Sendable, Equatable, CustomStringConvertible {
         self.detail = detail
     }
 
-    init(_ kind: Kind, _ entry: ChainEntry, _ detail: String) {
-        self.init(kind: kind, eventID: entry.id, time: entry.time, seq: entry.seq, location: entry.location, detail: detail)
+    init(_ kind: Kind, _ entry: ChainEntry, _ detail: String, at location: String) {
+        self.init(
+            kind: kind, eventID: entry.idText, time: entry.time?.rfc3339, seq: entry.seq,
+            location: location, detail: detail)
     }
 
     /// `MODIFIED event 01J… at 2026-… (seq 5, store): its contents do not match its hash`
@@ -50,14 +55,85 @@ public struct Finding: Sendable, Equatable, CustomStringConvertible {
     public var description: String { text }
 }
 
-/// What verification needs of one event, from the store or a segment.
+/// What verification needs of one event, from the store or a segment: fixed-size fields only,
+/// so a chain of millions of entries is one flat allocation.
 struct ChainEntry: Sendable {
     var seq: Int64
-    var id: String
-    var time: String
-    var prevHash: [UInt8]
-    var hash: [UInt8]
+    /// Nil when the stored text is not a ULID (the event was edited).
+    var id: EventID?
+    /// Nil when the stored text is not a canonical time.
+    var time: Timestamp?
+    var prevHash: ChainHash
+    var hash: ChainHash
     /// SHA-256(prev_hash ‖ canonical event) equals `hash`.
     var isIntact: Bool
-    var location: String
+    /// Index into the verifier's location names (`store`, then the segments).
+    var location: Int32
+
+    var idText: String { id?.description ?? "(id unreadable)" }
+}
+
+/// A SHA-256 value held inline.
+struct ChainHash: Hashable, Sendable {
+    var words: (UInt64, UInt64, UInt64, UInt64)
+
+    static let zero = ChainHash(words: (0, 0, 0, 0))
+
+    init(words: (UInt64, UInt64, UInt64, UInt64)) { self.words = words }
+
+    /// Nil unless `bytes` holds exactly 32 bytes.
+    init?(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count == 32 else { return nil }
+        words = (
+            bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self), bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+            bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self), bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
+        )
+    }
+
+    init?(_ bytes: [UInt8]) {
+        guard let hash = bytes.withUnsafeBytes({ ChainHash($0) }) else { return nil }
+        self = hash
+    }
+
+    init(_ digest: SHA256Digest) {
+        self = digest.withUnsafeBytes { ChainHash($0) } ?? .zero
+    }
+
+    /// 64 lowercase hex digits.
+    init?(hex: ArraySlice<UInt8>) {
+        guard hex.count == 64 else { return nil }
+        var bytes = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        let ok = withUnsafeMutableBytes(of: &bytes) { out -> Bool in
+            var i = hex.startIndex
+            for k in 0..<32 {
+                let h = ChainHash.nibbles[Int(hex[i])]
+                let l = ChainHash.nibbles[Int(hex[i + 1])]
+                guard h | l < 16 else { return false }
+                out[k] = h << 4 | l
+                i += 2
+            }
+            return true
+        }
+        guard ok else { return nil }
+        words = bytes
+    }
+
+    var bytes: [UInt8] { withUnsafeBytes(of: words) { Array($0) } }
+
+    static func == (a: ChainHash, b: ChainHash) -> Bool {
+        a.words.0 == b.words.0 && a.words.1 == b.words.1 && a.words.2 == b.words.2 && a.words.3 == b.words.3
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(words.0)
+        hasher.combine(words.1)
+    }
+
+    private static let nibbles: [UInt8] = (0...255).map { (c: Int) -> UInt8 in
+        switch c {
+        case 0x30...0x39: return UInt8(c - 0x30)
+        case 0x61...0x66: return UInt8(c - 0x61 + 10)
+        default: return 0xFF
+        }
+    }
 }

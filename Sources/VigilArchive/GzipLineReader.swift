@@ -66,7 +66,14 @@ final class GzipLineReader {
     /// The next line without its newline, or nil at the end of the data.
     func nextLine() throws(ArchiveError) -> ArraySlice<UInt8>? {
         while true {
-            if let newline = pending[pendingStart...].firstIndex(of: 10) {
+            let start = pendingStart
+            let found = pending.withUnsafeBufferPointer { buffer -> Int? in
+                guard let base = buffer.baseAddress, start < buffer.count,
+                    let hit = memchr(base + start, 10, buffer.count - start)
+                else { return nil }
+                return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            }
+            if let newline = found {
                 let line = pending[pendingStart..<newline]
                 pendingStart = newline + 1
                 return line

@@ -12,12 +12,15 @@ struct SegmentLine {
     static let prevMarker = Array(#","prev_hash":""#.utf8)
     static let hashMarker = Array(#"","hash":""#.utf8)
 
-    var id: String
-    var time: String
-    var prevHash: [UInt8]
-    var hash: [UInt8]
+    var id: EventID?
+    var time: Timestamp?
+    var prevHash: ChainHash
+    var hash: ChainHash
     /// SHA-256(prev_hash ‖ canonical bytes) equals `hash`.
     var isIntact: Bool
+
+    private static let idPrefix = Array(#"{"id":""#.utf8)
+    private static let timePrefix = Array(#"","time":""#.utf8)
 
     /// Nil when the line is not an event line with chain fields at the end.
     init?(_ line: ArraySlice<UInt8>) {
@@ -26,48 +29,34 @@ struct SegmentLine {
         let suffixStart = line.endIndex - SegmentLine.suffixLength
         guard line[suffixStart..<suffixStart + 14].elementsEqual(SegmentLine.prevMarker),
             line[suffixStart + 78..<suffixStart + 88].elementsEqual(SegmentLine.hashMarker),
-            let prev = SegmentLine.hex(line[suffixStart + 14..<suffixStart + 78]),
-            let hash = SegmentLine.hex(line[suffixStart + 88..<suffixStart + 152])
+            let prev = ChainHash(hex: line[suffixStart + 14..<suffixStart + 78]),
+            let hash = ChainHash(hex: line[suffixStart + 88..<suffixStart + 152])
         else { return nil }
         prevHash = prev
         self.hash = hash
         var hasher = SHA256()
-        hasher.update(data: prev)
+        withUnsafeBytes(of: prev.words) { hasher.update(bufferPointer: $0) }
         line.withUnsafeBytes { raw in
             hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: raw[0..<(suffixStart - line.startIndex)]))
         }
-        hasher.update(data: [UInt8(ascii: "}")])
-        isIntact = hasher.finalize().elementsEqual(hash)
-        id = SegmentLine.stringField(line, prefix: #"{"id":""#) ?? "?"
-        time = SegmentLine.stringField(line, prefix: #"","time":""#, after: 7 + 26) ?? "?"
-    }
-
-    private static func stringField(_ line: ArraySlice<UInt8>, prefix: String, after offset: Int = 0) -> String? {
-        let p = Array(prefix.utf8)
-        let start = line.startIndex + offset
-        guard line.count > offset + p.count, line[start..<start + p.count].elementsEqual(p) else { return nil }
-        let valueStart = start + p.count
-        guard let end = line[valueStart...].firstIndex(of: UInt8(ascii: "\"")) else { return nil }
-        return String(decoding: line[valueStart..<end], as: UTF8.self)
-    }
-
-    private static func hex(_ bytes: ArraySlice<UInt8>) -> [UInt8]? {
-        var out = [UInt8]()
-        out.reserveCapacity(32)
-        var i = bytes.startIndex
-        while i < bytes.endIndex {
-            guard let h = nibble(bytes[i]), let l = nibble(bytes[i + 1]) else { return nil }
-            out.append(h << 4 | l)
-            i += 2
-        }
-        return out
-    }
-
-    private static func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 0x30...0x39: return c - 0x30
-        case 0x61...0x66: return c - 0x61 + 10
-        default: return nil
+        withUnsafeBytes(of: UInt8(ascii: "}")) { hasher.update(bufferPointer: $0) }
+        isIntact = ChainHash(hasher.finalize()) == hash
+        // The canonical encoding starts {"id":"<26>","time":"<27>"; anything else was edited.
+        let s = line.startIndex
+        let idStart = s + SegmentLine.idPrefix.count
+        let timeStart = idStart + 26 + SegmentLine.timePrefix.count
+        if n > timeStart - s + 28, line[s..<idStart].elementsEqual(SegmentLine.idPrefix),
+            line[idStart + 26..<timeStart].elementsEqual(SegmentLine.timePrefix)
+        {
+            (id, time) = line.withUnsafeBytes { raw in
+                let idBytes = UnsafeRawBufferPointer(rebasing: raw[idStart - s..<idStart - s + 26])
+                let timeBytes = UnsafeRawBufferPointer(rebasing: raw[timeStart - s..<timeStart - s + 27])
+                let closed = raw[timeStart - s + 27] == UInt8(ascii: "\"")
+                return (EventID(utf8: idBytes), closed ? Timestamp(canonicalUTF8: timeBytes) : nil)
+            }
+        } else {
+            id = nil
+            time = nil
         }
     }
 }

@@ -10,9 +10,9 @@ public enum SegmentScanner {
     }
 
     static func verify(
-        path: String, manifest: SegmentManifest, previousHash: [UInt8]?,
+        path: String, manifest: SegmentManifest, previousHash: ChainHash?,
         publicKey: Curve25519.Signing.PublicKey? = nil, cipher: SegmentCipher? = nil, analyzeChain: Bool = true,
-        progress: ((Int64, Int64) -> Void)? = nil
+        location: Int32 = 0, progress: ((Int64, Int64) -> Void)? = nil
     ) -> Result {
         let name = manifest.segment
         var entries: [ChainEntry] = []
@@ -40,13 +40,13 @@ public enum SegmentScanner {
                 }
                 entries.append(ChainEntry(
                     seq: seq, id: parsed.id, time: parsed.time, prevHash: parsed.prevHash, hash: parsed.hash,
-                    isIntact: parsed.isIntact, location: name))
+                    isIntact: parsed.isIntact, location: location))
                 seq += 1
                 if let progress, seq % 65_536 == 0 { progress(reader.consumed, reader.size) }
             }
             complete = true
         } catch {
-            let after = entries.last.map { " after event \($0.id) (seq \($0.seq))" } ?? ""
+            let after = entries.last.map { " after event \($0.idText) (seq \($0.seq))" } ?? ""
             segmentProblem("the file is truncated or corrupt\(after): \(error)")
         }
         if complete, Hex.encode(reader.fileDigest()) != manifest.sha256 {
@@ -55,11 +55,11 @@ public enum SegmentScanner {
         if complete, Int64(entries.count) != manifest.count {
             segmentProblem("the manifest counts \(manifest.count) events, the file holds \(entries.count)")
         }
-        if let first = entries.first, Hex.encode(first.hash) != manifest.firstHash {
-            findings.append(Finding(.modified, first, "the segment's first event does not match the manifest's first hash"))
+        if let first = entries.first, Hex.encode(first.hash.bytes) != manifest.firstHash {
+            findings.append(Finding(.modified, first, "the segment's first event does not match the manifest's first hash", at: name))
         }
-        if complete, let last = entries.last, Hex.encode(last.hash) != manifest.lastHash {
-            findings.append(Finding(.modified, last, "the segment's last event does not match the manifest's last hash"))
+        if complete, let last = entries.last, Hex.encode(last.hash.bytes) != manifest.lastHash {
+            findings.append(Finding(.modified, last, "the segment's last event does not match the manifest's last hash", at: name))
         }
         if let publicKey {
             if let signature = manifest.signature.flatMap(Hex.decode) {
@@ -71,8 +71,8 @@ public enum SegmentScanner {
             }
         }
         if analyzeChain {
-            let start = previousHash ?? Hex.decode(manifest.firstPrevHash)
-            findings += ChainAnalysis.analyze(entries, start: start)
+            let start = previousHash ?? Hex.decode(manifest.firstPrevHash).flatMap(ChainHash.init)
+            findings += ChainAnalysis.analyze(entries, start: start) { _ in name }
         }
         return Result(entries: entries, findings: findings)
     }

@@ -36,13 +36,22 @@ public struct EventID: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     public init?(_ text: some StringProtocol) {
-        let utf8 = Array(text.utf8)
+        var text = String(text)
+        guard let id = text.withUTF8({ EventID(utf8: UnsafeRawBufferPointer($0)) }) else { return nil }
+        self = id
+    }
+
+    /// Parses the 26 characters of a ULID (Crockford base 32, any case; `O` reads as 0, `I` and
+    /// `L` as 1).
+    public init?(utf8: UnsafeRawBufferPointer) {
         guard utf8.count == 26 else { return nil }
         var high: UInt64 = 0
         var low: UInt64 = 0
-        for (i, byte) in utf8.enumerated() {
-            guard let v = EventID.decode(byte) else { return nil }
-            if i == 0 && v > 7 { return nil }
+        var first = true
+        for byte in utf8 {
+            let v = EventID.values[Int(byte)]
+            if v == 0xFF || (first && v > 7) { return nil }
+            first = false
             // shift the 128-bit (high, low) left by 5 and add v
             high = high << 5 | low >> 59
             low = low << 5 | UInt64(v)
@@ -50,15 +59,14 @@ public struct EventID: Sendable, Hashable, Comparable, CustomStringConvertible {
         self.init(high: high, low: low)
     }
 
-    private static func decode(_ byte: UInt8) -> UInt8? {
-        var b = byte
+    /// Each byte's value in base 32, 0xFF where it is not a digit.
+    private static let values: [UInt8] = (0...255).map { (byte: Int) -> UInt8 in
+        var b = UInt8(byte)
         if b >= 0x61 && b <= 0x7A { b -= 0x20 }
         switch b {
         case UInt8(ascii: "O"): return 0
         case UInt8(ascii: "I"), UInt8(ascii: "L"): return 1
-        default:
-            guard let index = alphabet.firstIndex(of: b) else { return nil }
-            return UInt8(index)
+        default: return alphabet.firstIndex(of: b).map(UInt8.init) ?? 0xFF
         }
     }
 }

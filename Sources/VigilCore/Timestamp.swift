@@ -81,6 +81,44 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         self.microseconds = secs * 1_000_000 + Int64(microsecond)
     }
 
+    /// Parses exactly the form `rfc3339` writes, `2026-11-22T10:00:01.000000Z`, without a copy.
+    public init?(canonicalUTF8 bytes: UnsafeRawBufferPointer) {
+        guard bytes.count == 27 else { return nil }
+        var fields = (0, 0, 0, 0, 0, 0, 0)
+        var value = 0
+        var field = 0
+        for offset in 0..<27 {
+            let byte = bytes[offset]
+            let separator: UInt8
+            switch offset {
+            case 4, 7: separator = UInt8(ascii: "-")
+            case 10: separator = UInt8(ascii: "T")
+            case 13, 16: separator = UInt8(ascii: ":")
+            case 19: separator = UInt8(ascii: ".")
+            case 26: separator = UInt8(ascii: "Z")
+            default:
+                guard byte &- 0x30 < 10 else { return nil }
+                value = value * 10 + Int(byte &- 0x30)
+                continue
+            }
+            guard byte == separator else { return nil }
+            switch field {
+            case 0: fields.0 = value
+            case 1: fields.1 = value
+            case 2: fields.2 = value
+            case 3: fields.3 = value
+            case 4: fields.4 = value
+            case 5: fields.5 = value
+            default: fields.6 = value
+            }
+            field += 1
+            value = 0
+        }
+        self.init(
+            year: fields.0, month: fields.1, day: fields.2, hour: fields.3, minute: fields.4, second: fields.5,
+            microsecond: fields.6)
+    }
+
     /// Parses RFC 3339 / ISO 8601 date-times: `2003-10-11T22:14:15.003Z`, `...+02:00`, a space instead of
     /// `T`, any number of fractional digits (kept to microseconds). Without a zone, `defaultOffset` applies.
     public static func parse(_ text: Substring, defaultOffset: Int? = 0) -> Timestamp? {

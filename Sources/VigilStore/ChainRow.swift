@@ -3,15 +3,17 @@ import VigilCore
 
 /// What verification needs of one stored event, read straight from the row: the canonical bytes
 /// the chain hashed are rebuilt from the columns (`attrs` and `changes` are stored in their
-/// canonical JSON already), without decoding an `AuditEvent`.
-public struct ChainRow: Sendable {
+/// canonical JSON already), without decoding an `AuditEvent`. The buffers point into SQLite's
+/// row and a reused writer: they are valid only inside the `forEachChainRow` callback.
+public struct ChainRow {
     public var seq: Int64
-    public var id: String
+    /// The id column's text.
+    public var id: UnsafeRawBufferPointer
     public var time: Timestamp
     /// The event's canonical JSON without `prev_hash` and `hash`.
-    public var canonical: [UInt8]
-    public var prevHash: [UInt8]
-    public var hash: [UInt8]
+    public var canonical: UnsafeRawBufferPointer
+    public var prevHash: UnsafeRawBufferPointer
+    public var hash: UnsafeRawBufferPointer
     /// For a retention receipt (`kind: system`, `action: purge`), the sequence range it purged.
     public var purgedRange: ClosedRange<Int64>?
 
@@ -91,40 +93,55 @@ public struct ChainRow: Sendable {
         w.raw("}")
     }
 
-    static func read(_ s: SQLiteStatement, writer w: inout JSONWriter) -> ChainRow {
-        w.bytes.removeAll(keepingCapacity: true)
-        encode(s, into: &w)
-        var row = ChainRow(
-            seq: s.int(0), id: s.text(1) ?? "", time: Timestamp(microseconds: s.int(2)), canonical: w.bytes,
-            prevHash: s.blob(34) ?? [], hash: s.blob(35) ?? [], purgedRange: nil)
-        if s.text(14) == "purge", s.text(5) == "system", s.text(7) == "vigil-archiver",
-            let attrs = s.text(31).flatMap({ try? JSONParser.parse($0) }),
-            let first = attrs["first_seq"]?.intValue, let last = attrs["last_seq"]?.intValue, first <= last
-        {
-            row.purgedRange = first...last
+    static func bytes(_ st: OpaquePointer, _ column: Int32) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: sqlite3_column_blob(st, column), count: Int(sqlite3_column_bytes(st, column)))
+    }
+
+    static func isPurgeReceipt(_ st: OpaquePointer) -> Bool {
+        func equals(_ column: Int32, _ text: StaticString) -> Bool {
+            let value = bytes(st, column)
+            return value.elementsEqual(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
         }
-        return row
+        return equals(14, "purge") && equals(5, "system") && equals(7, "vigil-archiver")
+    }
+
+    static func purgedRange(_ s: SQLiteStatement) -> ClosedRange<Int64>? {
+        guard let attrs = s.text(31).flatMap({ try? JSONParser.parse($0) }),
+            let first = attrs["first_seq"]?.intValue, let last = attrs["last_seq"]?.intValue, first <= last
+        else { return nil }
+        return first...last
     }
 }
 
 extension StoreReader {
-    /// Stored events in chain order with `seq > afterSeq`, at most `limit`, as `ChainRow`s.
-    public func chainRows(afterSeq: Int64, limit: Int) throws(StoreError) -> [ChainRow] {
-        var rows: [ChainRow] = []
-        var writer = JSONWriter(capacity: 2048)
-        for path in try partitionPaths(after: afterSeq) {
-            let connection = try SQLiteConnection(path: path, readOnly: true)
+    /// Calls `body` for each stored event in chain order with `seq > afterSeq`, at most `limit`.
+    /// - Returns: how many rows were read.
+    @discardableResult
+    public func forEachChainRow(afterSeq: Int64, limit: Int, _ body: (ChainRow) -> Void) throws(StoreError) -> Int {
+        var count = 0
+        var writer = JSONWriter(capacity: 4096)
+        for info in try partitions() where (info.lastSeq ?? 0) > afterSeq {
+            let connection = try SQLiteConnection(path: info.path, readOnly: true)
             defer { connection.close() }
+            if info.state == .sealed { connection.mapForReading() }
             let stmt = try connection.prepare(
                 "SELECT " + EventRow.selectList + " FROM events WHERE seq > ? ORDER BY seq LIMIT ?")
-            try stmt.bind([.int(afterSeq), .int(Int64(limit - rows.count))])
-            while try stmt.step() { rows.append(ChainRow.read(stmt, writer: &writer)) }
-            if rows.count >= limit { break }
+            try stmt.bind([.int(afterSeq), .int(Int64(limit - count))])
+            let st = stmt.statement
+            while try stmt.step() {
+                writer.bytes.removeAll(keepingCapacity: true)
+                ChainRow.encode(stmt, into: &writer)
+                let purged = ChainRow.isPurgeReceipt(st) ? ChainRow.purgedRange(stmt) : nil
+                writer.bytes.withUnsafeBytes { canonical in
+                    body(ChainRow(
+                        seq: stmt.int(0), id: ChainRow.bytes(st, 1), time: Timestamp(microseconds: stmt.int(2)),
+                        canonical: canonical, prevHash: ChainRow.bytes(st, 34), hash: ChainRow.bytes(st, 35),
+                        purgedRange: purged))
+                }
+                count += 1
+            }
+            if count >= limit { break }
         }
-        return rows
-    }
-
-    private func partitionPaths(after seq: Int64) throws(StoreError) -> [String] {
-        try partitions().filter { ($0.lastSeq ?? 0) > seq }.map(\.path)
+        return count
     }
 }
