@@ -6,6 +6,43 @@ struct Hit: Sendable, Equatable {
     var id: EventID
 }
 
+/// A group's hits in time order. Dropping the oldest moves a start index instead of the elements,
+/// so a sliding window costs O(1) per event; the dropped space is reclaimed once it is half the buffer.
+struct HitWindow: RandomAccessCollection, Sendable, Equatable {
+    private var storage: [Hit] = []
+    private var start = 0
+
+    init() {}
+
+    init(_ hits: [Hit]) { storage = hits }
+
+    var startIndex: Int { 0 }
+    var endIndex: Int { storage.count - start }
+    subscript(i: Int) -> Hit { storage[start + i] }
+
+    mutating func append(_ hit: Hit) {
+        if start > 0, start >= storage.count / 2, start >= 64 {
+            storage.removeFirst(start)
+            start = 0
+        }
+        storage.append(hit)
+    }
+
+    mutating func insert(_ hit: Hit, at i: Int) { storage.insert(hit, at: start + i) }
+
+    mutating func removeFirst(_ n: Int) {
+        start += n
+        if start == storage.count { removeAll() }
+    }
+
+    mutating func removeAll() {
+        storage.removeAll(keepingCapacity: true)
+        start = 0
+    }
+
+    static func == (a: HitWindow, b: HitWindow) -> Bool { a.elementsEqual(b) }
+}
+
 /// What a group's condition just became true with.
 struct Firing: Sendable {
     var count: Int
@@ -20,11 +57,11 @@ struct GroupState: Sendable {
     /// The `group_by` values, in the rule's order.
     var values: [String]
     /// `threshold` and `distinct`: matching events in the window, oldest first.
-    var hits: [Hit] = []
+    var hits = HitWindow()
     /// `distinct`: the last time each value was seen in the window.
     var distinct: [String: Int64] = [:]
     /// `sequence`: each step's matching events in the window.
-    var steps: [[Hit]] = []
+    var steps: [HitWindow] = []
     /// `absence`: the last matching event, and whether the current silence was already reported.
     var lastSeen: Int64 = 0
     var absenceReported = false
@@ -37,7 +74,7 @@ struct GroupState: Sendable {
 
     init(values: [String], steps: Int = 0) {
         self.values = values
-        self.steps = Array(repeating: [], count: steps)
+        self.steps = Array(repeating: HitWindow(), count: steps)
     }
 
     /// Adds the event and reports whether the condition is now true and not suppressed.
@@ -51,7 +88,7 @@ struct GroupState: Sendable {
             guard hits.count >= count else { return nil }
             let ids = hits.suffix(Alert.maximumEventIDs).map(\.id)
             let n = hits.count
-            hits.removeAll(keepingCapacity: true)
+            hits.removeAll()
             return fire(count: n, ids: ids, event, at: t, rule.suppress)
         case .distinct(let field, let count, let window):
             guard let value = field.value(in: event) else { return nil }
@@ -66,7 +103,7 @@ struct GroupState: Sendable {
             let values = distinct.sorted { $0.value < $1.value }.map(\.key)
             let ids = hits.map(\.id)
             distinct.removeAll(keepingCapacity: true)
-            hits.removeAll(keepingCapacity: true)
+            hits.removeAll()
             guard var firing = fire(count: values.count, ids: ids, event, at: t, rule.suppress) else { return nil }
             firing.values = values
             return firing
@@ -83,13 +120,13 @@ struct GroupState: Sendable {
             }
             for k in steps.indices { Self.prune(&steps[k], before: t - window) }
             guard matchedLast, let used = Self.ordered(steps, stepRules) else { return nil }
-            for k in steps.indices { steps[k].removeAll(keepingCapacity: true) }
+            for k in steps.indices { steps[k].removeAll() }
             return fire(count: used.count, ids: Array(used.suffix(Alert.maximumEventIDs)), event, at: t, rule.suppress)
         }
     }
 
     /// The events that satisfy the steps in order, taking the earliest that do; nil if they don't.
-    static func ordered(_ steps: [[Hit]], _ rules: [AlertRule.Step]) -> [EventID]? {
+    static func ordered(_ steps: [HitWindow], _ rules: [AlertRule.Step]) -> [EventID]? {
         var cursor = Int64.min
         var used: [EventID] = []
         for k in rules.indices {
@@ -135,7 +172,7 @@ struct GroupState: Sendable {
     }
 
     /// Appends, keeping time order when an event arrives late.
-    @inline(__always) static func insert(_ hit: Hit, into hits: inout [Hit]) {
+    @inline(__always) static func insert(_ hit: Hit, into hits: inout HitWindow) {
         guard let last = hits.last, last.time > hit.time else {
             hits.append(hit)
             return
@@ -146,7 +183,7 @@ struct GroupState: Sendable {
     }
 
     /// Drops hits older than `lower`.
-    @inline(__always) static func prune(_ hits: inout [Hit], before lower: Int64) {
+    @inline(__always) static func prune(_ hits: inout HitWindow, before lower: Int64) {
         guard let first = hits.first, first.time < lower else { return }
         var n = 1
         while n < hits.count && hits[n].time < lower { n += 1 }

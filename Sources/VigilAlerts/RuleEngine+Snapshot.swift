@@ -51,7 +51,7 @@ extension RuleEngine {
     }
 
     private static func encode(_ group: GroupState) -> JSONValue {
-        func hits(_ list: [Hit]) -> JSONValue { .array(list.map { [.int($0.time), .string($0.id.description)] }) }
+        func hits(_ list: HitWindow) -> JSONValue { .array(list.map { [.int($0.time), .string($0.id.description)] }) }
         var object: [String: JSONValue] = ["values": .array(group.values.map(JSONValue.string))]
         if !group.hits.isEmpty { object["hits"] = hits(group.hits) }
         if !group.distinct.isEmpty { object["distinct"] = .object(group.distinct.mapValues(JSONValue.int)) }
@@ -80,9 +80,9 @@ extension RuleEngine {
             }
         }
         var group = GroupState(values: values, steps: steps)
-        group.hits = hits(value["hits"])
+        group.hits = HitWindow(hits(value["hits"]))
         group.distinct = (value["distinct"]?.objectValue ?? [:]).compactMapValues(\.intValue)
-        if let saved = value["steps"]?.arrayValue, saved.count == steps { group.steps = saved.map { hits($0) } }
+        if let saved = value["steps"]?.arrayValue, saved.count == steps { group.steps = saved.map { HitWindow(hits($0)) } }
         group.lastSeen = value["last_seen"]?.intValue ?? 0
         group.absenceReported = value["absence_reported"] == .bool(true)
         group.suppressedUntil = value["suppressed_until"]?.intValue ?? .min

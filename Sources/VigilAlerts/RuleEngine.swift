@@ -128,22 +128,22 @@ public struct RuleEngine: Sendable {
                 }
                 continue
             }
-            for key in Array(states[r].keys) {
+            // Only groups with suppressed alerts to summarise are copied out.
+            let due = states[r].compactMap { $0.value.suppressed > 0 && t >= $0.value.suppressedUntil ? $0.key : nil }
+            for key in due {
                 guard var group = states[r][key] else { continue }
-                if group.suppressed > 0 && t >= group.suppressedUntil {
-                    var summary = makeAlert(
-                        rule, values: group.values, count: group.suppressedEvents,
-                        time: Timestamp(microseconds: max(group.suppressedUntil, 0)), ids: [], event: group.lastEvent,
-                        distinctValues: [], suppressed: group.suppressed)
-                    summary.isSummary = true
-                    summary.message = "\(rule.name): \(group.suppressed) more alert\(group.suppressed == 1 ? "" : "s") "
-                        + "suppressed for \(summary.group.isEmpty ? "all events" : summary.group) "
-                        + "(\(group.suppressedEvents) matching events)"
-                    alerts.append(summary)
-                    group.suppressed = 0
-                    group.suppressedEvents = 0
-                    states[r][key] = group
-                }
+                var summary = makeAlert(
+                    rule, values: group.values, count: group.suppressedEvents,
+                    time: Timestamp(microseconds: max(group.suppressedUntil, 0)), ids: [], event: group.lastEvent,
+                    distinctValues: [], suppressed: group.suppressed)
+                summary.isSummary = true
+                summary.message = "\(rule.name): \(group.suppressed) more alert\(group.suppressed == 1 ? "" : "s") "
+                    + "suppressed for \(summary.group.isEmpty ? "all events" : summary.group) "
+                    + "(\(group.suppressedEvents) matching events)"
+                alerts.append(summary)
+                group.suppressed = 0
+                group.suppressedEvents = 0
+                states[r][key] = group
             }
             forgetIdle(r, at: min(t, latestEventTime))
         }
@@ -167,7 +167,9 @@ public struct RuleEngine: Sendable {
         let rule = rules[r]
         if case .absence = rule.condition { return }
         let window = rule.condition.window ?? 0
-        states[r] = states[r].filter { !$0.value.isIdle(at: t, window: window) }
+        // Removed in place: rebuilding the dictionary would copy every live group.
+        let idle = states[r].compactMap { $0.value.isIdle(at: t, window: window) ? $0.key : nil }
+        for key in idle { states[r].removeValue(forKey: key) }
     }
 
     func makeAlert(

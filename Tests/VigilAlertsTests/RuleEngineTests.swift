@@ -22,6 +22,21 @@ import VigilCore
         if fires { #expect(alerts.first?.count == 5) }
     }
 
+    @Test func longSlidingWindowCountsOnlyTheEventsStillInsideIt() throws {
+        // 150 in 100 s: a steady event a second never gets there (at most 101 in the window), while
+        // the window slides past hundreds of old hits; a burst at t=1000 completes it exactly when
+        // 49 of its events join the 101 of t=900…1000.
+        let rule = try AlertRule(
+            name: "busy", filter: try Filter.parse("action:view"), groupBy: [],
+            condition: .threshold(count: 150, window: 100_000_000), message: "{count} views")
+        var events = (0...1000).map { Sample.event("view", at: Double($0)) }
+        events += (0..<60).map { _ in Sample.event("view", at: 1000) }
+        let alerts = Sample.replay([rule], events).filter { !$0.isSummary }
+        #expect(alerts.count == 1)
+        #expect(alerts.first?.count == 150)
+        #expect(alerts.first?.time == Sample.time(1000))
+    }
+
     @Test func bruteForceRaisesOneAlertPerSuppressionWindowNamingIPAndCount() throws {
         // 40 failed logins from one IP in 3 minutes, then 40 more 15 minutes later.
         var events = (0..<40).map { Sample.event("login_failed", at: Double($0) * 4.5, actor: "user\($0 % 9)", ip: "203.0.113.9") }
