@@ -552,33 +552,31 @@ func describe(_ url: String, token: String) -> String {
     return String(format: "%.1f KB", Double(body.count) / 1000)
 }
 
-/// Streams the export to a pipe, counting lines; returns (lines, seconds, status of curl).
+/// Streams the export through `curl | wc -l` (reading it into this process was slower than the
+/// daemon writes it); returns (lines, bytes, seconds, status line of the response).
 func timeExport(_ url: String, token: String) throws -> (lines: Int, bytes: Int, seconds: Double, httpStatus: String) {
+    let scratch = NSTemporaryDirectory() + "webbench-export-\(getpid())"
+    defer {
+        for suffix in [".headers", ".size"] { try? FileManager.default.removeItem(atPath: scratch + suffix) }
+    }
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-    let headers = NSTemporaryDirectory() + "webbench-export-\(getpid()).headers"
-    defer { try? FileManager.default.removeItem(atPath: headers) }
-    process.arguments = ["-s", "-N", "-D", headers, "-H", "Authorization: Bearer \(token)", url]
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = [
+        "-c", #"curl -s -N -D "$1.headers" -H "Authorization: Bearer $2" -w '%{stderr}%{size_download}' "$3" 2> "$1.size" | wc -l"#,
+        "sh", scratch, token, url,
+    ]
     let out = Pipe()
     process.standardOutput = out
     process.standardError = FileHandle.nullDevice
     let started = DispatchTime.now()
     try process.run()
-    var lines = 0
-    var bytes = 0
-    let handle = out.fileHandleForReading
-    while true {
-        let chunk = handle.availableData
-        if chunk.isEmpty { break }
-        bytes += chunk.count
-        chunk.withUnsafeBytes { raw in
-            for b in raw where b == 0x0A { lines += 1 }
-        }
-    }
+    let counted = out.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     let seconds = elapsed(started)
-    let head = (try? String(contentsOfFile: headers, encoding: .utf8)) ?? ""
+    let lines = Int(String(decoding: counted, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    let head = (try? String(contentsOfFile: scratch + ".headers", encoding: .utf8)) ?? ""
     let status = head.split(separator: "\r\n").first.map(String.init) ?? "no answer"
+    let bytes = Int((try? String(contentsOfFile: scratch + ".size", encoding: .utf8)) ?? "") ?? 0
     return (lines, bytes, seconds, status)
 }
 

@@ -92,6 +92,7 @@ private struct Scanner {
         try enter()
         index += 1
         var members: [String: JSONValue] = [:]
+        members.reserveCapacity(8)
         skipWhitespace()
         if index < bytes.count && bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -177,6 +178,18 @@ private struct Scanner {
             guard index < bytes.count, isDigit(bytes[index]) else { throw fail("expected an exponent digit") }
             while index < bytes.count && isDigit(bytes[index]) { index += 1 }
         }
+        if isIntegral, index - start <= 18 {
+            // Up to 18 digits cannot overflow: read them without making a String.
+            var i = start
+            let negative = bytes[i] == UInt8(ascii: "-")
+            if negative { i += 1 }
+            var value: Int64 = 0
+            while i < index {
+                value = value * 10 + Int64(bytes[i] &- 0x30)
+                i += 1
+            }
+            return .int(negative ? -value : value)
+        }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         if isIntegral, let value = Int64(text) { return .int(value) }
         // Out-of-range numbers become +-infinity or 0, which RFC 8259 leaves to the implementation.
@@ -188,7 +201,15 @@ private struct Scanner {
     mutating func parseString() throws(JSONParser.Error) -> String {
         index += 1  // opening quote
         let start = index
-        // Fast path: no escapes, only validated UTF-8.
+        // Fast path: no escapes, only validated UTF-8; eight bytes at a time while none is a quote,
+        // a backslash or a control character.
+        if let base = bytes.baseAddress {
+            while index + 8 <= bytes.count,
+                !JSONWriter.mayNeedEscape(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+            {
+                index += 8
+            }
+        }
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {

@@ -99,10 +99,32 @@ public enum ExportRows {
         value.withUTF8 { appendCell($0, to: &out) }
     }
 
+    /// Whether the text holds a comma, a quote, CR or LF; eight bytes at a time.
+    static func needsQuotes(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = utf8.baseAddress else { return false }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        @inline(__always) func has(_ word: UInt64, _ byte: UInt64) -> UInt64 {
+            let x = word ^ (ones &* byte)
+            return (x &- ones) & ~x
+        }
+        var i = 0
+        while i + 8 <= utf8.count {
+            let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            if (has(w, 0x2C) | has(w, 0x22) | has(w, 0x0A) | has(w, 0x0D)) & 0x8080_8080_8080_8080 != 0 { return true }
+            i += 8
+        }
+        while i < utf8.count {
+            let b = utf8[i]
+            if b == 0x2C || b == 0x22 || b == 0x0A || b == 0x0D { return true }
+            i += 1
+        }
+        return false
+    }
+
     static func appendCell(_ utf8: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         let first = utf8.first
         let risky = first == 0x3D || first == 0x2B || first == 0x2D || first == 0x40 || first == 0x09 || first == 0x0D
-        let quote = risky || utf8.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
+        let quote = risky || needsQuotes(utf8)
         guard quote else {
             out.append(contentsOf: utf8)
             return
@@ -122,18 +144,27 @@ extension StoreReader {
     public func exportPage(
         _ filter: Filter, format: ExportFormat, limit: Int, before cursor: EventCursor?, now: Timestamp
     ) throws(StoreError) -> ExportPage {
-        var scratch = JSONWriter(capacity: 2048)
-        let page = try rows(filter, limit: limit, before: cursor, now: now) { stmt -> [UInt8] in
-            scratch.bytes.removeAll(keepingCapacity: true)
+        // Rows are written one after another into one buffer and kept as ranges; the page is that
+        // buffer itself when the rows came in page order (one partition), else its ranges in order.
+        var arena = JSONWriter(capacity: min(limit, 10_000) * 512)
+        let page = try rows(filter, limit: limit, before: cursor, now: now) { stmt -> Range<Int> in
+            let start = arena.bytes.count
             switch format {
-            case .csv: ExportRows.csv(stmt, into: &scratch.bytes)
-            case .jsonl: ExportRows.jsonl(stmt, into: &scratch)
+            case .csv: ExportRows.csv(stmt, into: &arena.bytes)
+            case .jsonl: ExportRows.jsonl(stmt, into: &arena)
             }
-            return scratch.bytes
+            return start..<arena.bytes.count
+        }
+        var contiguous = 0
+        for row in page.rows where contiguous >= 0 {
+            contiguous = row.value.lowerBound == contiguous ? row.value.upperBound : -1
+        }
+        if contiguous == arena.bytes.count {
+            return ExportPage(bytes: arena.bytes, rows: page.rows.count, nextCursor: page.nextCursor)
         }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(page.rows.reduce(0) { $0 + $1.value.count })
-        for row in page.rows { bytes += row.value }
+        for row in page.rows { bytes += arena.bytes[row.value] }
         return ExportPage(bytes: bytes, rows: page.rows.count, nextCursor: page.nextCursor)
     }
 }

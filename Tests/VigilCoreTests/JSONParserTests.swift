@@ -3,6 +3,18 @@ import Testing
 import VigilCore
 
 @Suite struct JSONParserTests {
+    @Test(arguments: [
+        ("0", JSONValue.int(0)), ("-0", .int(0)), ("7", .int(7)), ("-42", .int(-42)),
+        ("123456789012345678", .int(123_456_789_012_345_678)), ("-12345678901234567", .int(-12_345_678_901_234_567)),
+        ("-123456789012345678", .int(-123_456_789_012_345_678)), ("9223372036854775807", .int(Int64.max)),
+        ("-9223372036854775808", .int(Int64.min)), ("9223372036854775808", .double(9_223_372_036_854_775_808)),
+        ("1.5", .double(1.5)), ("-2e3", .double(-2000)),
+    ])
+    func parsesIntegersOfEveryLengthExactly(text: String, expected: JSONValue) throws {
+        #expect(try JSONParser.parse(text) == expected)
+        #expect(try JSONParser.parse("{\"n\":\(text)}")["n"] == expected)
+    }
+
     @Test func parsesEveryKindOfValue() throws {
         let value = try JSONParser.parse(#" {"a": [1, -2.5e3, true, false, null, "x\n\u00e9\ud83d\ude00"], "b": {}} "#)
         #expect(value["a"] == .array([.int(1), .double(-2500), .bool(true), .bool(false), .null, .string("x\né😀")]))

@@ -267,8 +267,9 @@ enum WebRoutes {
         let filter = try Filter.parse(text)
         let now = Timestamp.now()
         // A reader of its own that maps sealed partitions: an export walks the store backwards, which
-        // `pread` serves ~5x slower on a cold cache; the maps go when the export ends.
-        let reader = StoreReader(directory: deps.reader.directory, memoryMapped: true)
+        // `pread` serves ~5x slower on a cold cache; the maps go when the export ends. Only this
+        // export's task uses it, one page at a time, so its connections need no locking.
+        let reader = StoreReader(directory: deps.reader.directory, memoryMapped: true, shared: false)
         let ip = context.peerIP
         let agent = request.headers[.userAgent]
         let body = ResponseBody { writer in
