@@ -1,6 +1,6 @@
 // Per-parser throughput on one core: lines/s and ns/line through `LineProcessor` (syslog header,
 // routing, parser, envelope), over representative lines of each dialect.
-// Run: swift run -c release ParserBench [ITERATIONS]   (or ./dev bench-parsers)
+// Run: swift run -c release ParserBench [ITERATIONS [PARSER…]]   (or ./dev bench-parsers)
 import Foundation
 import VigilCore
 import VigilParsers
@@ -57,7 +57,8 @@ let cases: [(name: String, processor: LineProcessor, lines: [String])] = try [
 ]
 
 print("parser      lines/s     ns/line   (\(iterations) lines, one core, release)")
-for (name, processor, lines) in cases {
+let only = Set(CommandLine.arguments.dropFirst(2))
+for (name, processor, lines) in cases where only.isEmpty || only.contains(name) {
     let inputs = lines.map { ReceivedLine(bytes: Array($0.utf8), received: received, listener: "bench") }
     var unparsed = 0
     for input in inputs where processor.process(input).action == AuditEvent.unparsedAction { unparsed += 1 }

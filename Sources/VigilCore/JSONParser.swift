@@ -91,14 +91,14 @@ private struct Scanner {
     mutating func parseObject() throws(JSONParser.Error) -> JSONValue {
         try enter()
         index += 1
-        var members: [String: JSONValue] = [:]
-        members.reserveCapacity(8)
         skipWhitespace()
         if index < bytes.count && bytes[index] == UInt8(ascii: "}") {
             index += 1
             depth -= 1
-            return .object(members)
+            return .object([:])
         }
+        // Room for typical audit payloads up front: growing a dictionary rehashes every member.
+        var members = [String: JSONValue](minimumCapacity: 12)
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a member name") }
@@ -203,10 +203,13 @@ private struct Scanner {
         let start = index
         // Fast path: no escapes, only validated UTF-8; eight bytes at a time while none is a quote,
         // a backslash or a control character.
+        // `seen` collects the bytes' high bits: ASCII text needs no UTF-8 validation.
+        var seen: UInt64 = 0
         if let base = bytes.baseAddress {
-            while index + 8 <= bytes.count,
-                !JSONWriter.mayNeedEscape(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
-            {
+            while index + 8 <= bytes.count {
+                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                if JSONWriter.mayNeedEscape(word) { break }
+                seen |= word
                 index += 8
             }
         }
@@ -215,6 +218,7 @@ private struct Scanner {
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
                 index += 1
+                if seen & 0x8080_8080_8080_8080 == 0 { return String(decoding: slice, as: UTF8.self) }
                 guard let text = String(validating: slice, as: UTF8.self) else {
                     index = start
                     throw fail("invalid UTF-8 in string")
@@ -223,6 +227,7 @@ private struct Scanner {
             }
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw fail("control character in string") }
+            seen |= UInt64(byte)
             index += 1
         }
         var scalars = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))

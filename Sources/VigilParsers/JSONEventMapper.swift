@@ -22,7 +22,7 @@ struct JSONEventMapper {
         self.timeZone = timeZone
         var candidates = [[Candidate]](repeating: [], count: JSONEventField.allCases.count)
         for (name, value) in members where value != .null {
-            guard let targets = aliases.targets[name] else { continue }
+            guard let targets = aliases.lookup(name) else { continue }
             for target in targets {
                 candidates[target.field.rawValue].append(Candidate(rank: target.rank, name: name, value: value))
             }
