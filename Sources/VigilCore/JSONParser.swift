@@ -26,11 +26,35 @@ public struct JSONParser {
         try parse(Array(text.utf8))
     }
 
+    /// Parses a buffer in place when it holds one object, as its members in order (a name that
+    /// appears twice is listed twice); nil when it is valid JSON but not an object. Skips building a
+    /// dictionary for callers that only walk the members once.
+    public static func parseMembers(buffer: UnsafeBufferPointer<UInt8>) throws(Error) -> [(key: String, value: JSONValue)]? {
+        var parser = Scanner(bytes: buffer)
+        return try parser.parseDocumentMembers()
+    }
+
     /// Parses a buffer in place.
     public static func parse(buffer: UnsafeBufferPointer<UInt8>) throws(Error) -> JSONValue {
         var parser = Scanner(bytes: buffer)
         return try parser.parseDocument()
     }
+}
+
+/// Where an object's members go: a dictionary (the last of duplicate names wins) or a list in order.
+private protocol ObjectMembers {
+    mutating func reserve(_ count: Int)
+    mutating func add(_ key: String, _ value: JSONValue)
+}
+
+extension Dictionary: ObjectMembers where Key == String, Value == JSONValue {
+    mutating func reserve(_ count: Int) { reserveCapacity(count) }
+    mutating func add(_ key: String, _ value: JSONValue) { self[key] = value }
+}
+
+extension Array: ObjectMembers where Element == (key: String, value: JSONValue) {
+    mutating func reserve(_ count: Int) { reserveCapacity(count) }
+    mutating func add(_ key: String, _ value: JSONValue) { append((key, value)) }
 }
 
 private struct Scanner {
@@ -89,16 +113,36 @@ private struct Scanner {
     }
 
     mutating func parseObject() throws(JSONParser.Error) -> JSONValue {
+        var members: [String: JSONValue] = [:]
+        try parseObject(into: &members)
+        return .object(members)
+    }
+
+    /// A top-level object as its members in order (duplicates kept); nil for any other JSON value.
+    mutating func parseDocumentMembers() throws(JSONParser.Error) -> [(key: String, value: JSONValue)]? {
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else {
+            _ = try parseDocument()
+            return nil
+        }
+        var members: [(key: String, value: JSONValue)] = []
+        try parseObject(into: &members)
+        skipWhitespace()
+        guard index == bytes.count else { throw fail("unexpected data after the value") }
+        return members
+    }
+
+    @inline(__always) mutating func parseObject<Members: ObjectMembers>(into members: inout Members) throws(JSONParser.Error) {
         try enter()
         index += 1
         skipWhitespace()
         if index < bytes.count && bytes[index] == UInt8(ascii: "}") {
             index += 1
             depth -= 1
-            return .object([:])
+            return
         }
         // Room for typical audit payloads up front: growing a dictionary rehashes every member.
-        var members = [String: JSONValue](minimumCapacity: 12)
+        members.reserve(12)
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a member name") }
@@ -107,7 +151,7 @@ private struct Scanner {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             index += 1
             skipWhitespace()
-            members[key] = try parseValue()
+            members.add(key, try parseValue())
             skipWhitespace()
             guard index < bytes.count else { throw fail("unterminated object") }
             if bytes[index] == UInt8(ascii: ",") {
@@ -117,7 +161,7 @@ private struct Scanner {
             if bytes[index] == UInt8(ascii: "}") {
                 index += 1
                 depth -= 1
-                return .object(members)
+                return
             }
             throw fail("expected ',' or '}'")
         }

@@ -10,7 +10,8 @@ struct JSONEventMapper {
         var value: JSONValue
     }
 
-    let members: [String: JSONValue]
+    /// The payload's members in order; a name given twice counts as its last value, as in a dictionary.
+    let members: [(key: String, value: JSONValue)]
     let timeZone: TimeZone
     /// Per field (by raw value), the members that may fill it, most preferred first.
     private var candidates: [[Candidate]]
@@ -18,13 +19,22 @@ struct JSONEventMapper {
     private var consumed: [String] = []
 
     init(members: [String: JSONValue], aliases: JSONAliasTable, timeZone: TimeZone) {
+        self.init(members: Array(members), aliases: aliases, timeZone: timeZone)
+    }
+
+    init(members: [(key: String, value: JSONValue)], aliases: JSONAliasTable, timeZone: TimeZone) {
         self.members = members
         self.timeZone = timeZone
         var candidates = [[Candidate]](repeating: [], count: JSONEventField.allCases.count)
-        for (name, value) in members where value != .null {
+        for (name, value) in members {
             guard let targets = aliases.lookup(name) else { continue }
             for target in targets {
-                candidates[target.field.rawValue].append(Candidate(rank: target.rank, name: name, value: value))
+                let field = target.field.rawValue
+                // A repeated name: its last value stands (and a null there leaves the field unset).
+                if let earlier = candidates[field].firstIndex(where: { $0.name == name }) {
+                    candidates[field].remove(at: earlier)
+                }
+                if value != .null { candidates[field].append(Candidate(rank: target.rank, name: name, value: value)) }
             }
         }
         for i in candidates.indices where candidates[i].count > 1 { candidates[i].sort { $0.rank < $1.rank } }
@@ -64,7 +74,7 @@ struct JSONEventMapper {
         event.status = take(.status) { value in value.intValue.flatMap { $0 >= 0 && $0 < 100_000 ? Int($0) : nil } }
         event.bytes = take(.bytes) { value in value.intValue.flatMap { $0 >= 0 ? $0 : nil } }
         event.durationMS = take(.durationMS) { $0.numberValue }
-        if event.durationMS == nil, !isConsumed("duration"), let seconds = members["duration"]?.numberValue {
+        if event.durationMS == nil, !isConsumed("duration"), let seconds = member("duration")?.numberValue {
             consumed.append("duration")
             event.durationMS = seconds * 1000
         }
@@ -95,10 +105,10 @@ struct JSONEventMapper {
 
         if let changes = take(.changes, Self.changes) {
             event.changes = changes
-        } else if members["before"]?.objectValue != nil || members["after"]?.objectValue != nil {
+        } else if case let (before, after) = (member("before")?.objectValue, member("after")?.objectValue),
+            before != nil || after != nil
+        {
             // `after` alone is a creation (old values absent), `before` alone a deletion.
-            let before = members["before"]?.objectValue
-            let after = members["after"]?.objectValue
             if before != nil { consumed.append("before") }
             if after != nil { consumed.append("after") }
             event.changes = Self.diff(before: before ?? [:], after: after ?? [:])
@@ -107,6 +117,11 @@ struct JSONEventMapper {
         for (name, value) in members where !isConsumed(name) {
             event.attrs[name] = value
         }
+    }
+
+    /// The value of the last member called `name`.
+    private func member(_ name: String) -> JSONValue? {
+        members.last { $0.key == name }?.value
     }
 
     /// The first alias of `field` holding an object.

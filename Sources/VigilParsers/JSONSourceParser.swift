@@ -64,14 +64,16 @@ public struct JSONSourceParser: SourceParser {
         var text = input.syslog.message
         // Parse the String's own UTF-8 storage in place: no copy on the hot path.
         let result = text.withUTF8 { buffer in
-            Result { () throws(JSONParser.Error) -> JSONValue in try JSONParser.parse(buffer: buffer) }
+            Result { () throws(JSONParser.Error) -> [(key: String, value: JSONValue)]? in
+                try JSONParser.parseMembers(buffer: buffer)
+            }
         }
-        let value: JSONValue
+        let parsed: [(key: String, value: JSONValue)]?
         switch result {
-        case .success(let parsed): value = parsed
+        case .success(let value): parsed = value
         case .failure(let error): throw ParseError(parser: Self.name, reason: error.reason, offset: error.offset)
         }
-        guard case .object(let members) = value else {
+        guard let members = parsed else {
             throw ParseError(parser: Self.name, reason: "expected a JSON object, found another JSON value", offset: 0)
         }
         var event = input.makeEvent()

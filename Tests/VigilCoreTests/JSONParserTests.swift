@@ -15,6 +15,21 @@ import VigilCore
         #expect(try JSONParser.parse("{\"n\":\(text)}")["n"] == expected)
     }
 
+    @Test func parsesAnObjectsMembersInOrderWithRepeats() throws {
+        func members(_ text: String) throws -> [(key: String, value: JSONValue)]? {
+            var text = text
+            return try text.withUTF8 { try JSONParser.parseMembers(buffer: $0) }
+        }
+        let parsed = try #require(try members(#" {"b":1,"a":{"x":[true]},"b":"two"} "#))
+        #expect(parsed.map(\.key) == ["b", "a", "b"])
+        #expect(parsed.map(\.value) == [1, ["x": [true]], "two"])
+        #expect(try members("[1,2]") == nil)
+        #expect(try members(#""text""#) == nil)
+        #expect(try members("{}")?.isEmpty == true)
+        #expect(throws: JSONParser.Error.self) { try members(#"{"a":1} x"#) }
+        #expect(throws: JSONParser.Error.self) { try members(#"{"a":}"#) }
+    }
+
     @Test func parsesEveryKindOfValue() throws {
         let value = try JSONParser.parse(#" {"a": [1, -2.5e3, true, false, null, "x\n\u00e9\ud83d\ude00"], "b": {}} "#)
         #expect(value["a"] == .array([.int(1), .double(-2500), .bool(true), .bool(false), .null, .string("x\né😀")]))

@@ -33,6 +33,21 @@ import VigilParsers
         #expect(event.time == Self.received, "no payload or header time: the receive time")
     }
 
+    @Test func aRepeatedMemberCountsAsItsLastValue() throws {
+        let event = try Self.parse(#"{"user":"alice","action":"login","user":"bob","ip":"192.0.2.1","ip":null,"n":1,"n":2}"#)
+        #expect(event.actor == "bob")
+        #expect(event.ip == nil)
+        #expect(event.attrs == ["ip": .null, "n": 2])
+    }
+
+    @Test func beforeAndAfterObjectsBecomeChanges() throws {
+        let event = try Self.parse(#"{"user":"a","action":"update","before":{"email":"x@a"},"after":{"email":"y@a"}}"#)
+        #expect(event.changes == [AuditEvent.Change(field: "email", old: "x@a", new: "y@a")])
+        #expect(event.attrs.isEmpty)
+        let created = try Self.parse(#"{"user":"a","action":"create","after":{"email":"y@a"}}"#)
+        #expect(created.changes == [AuditEvent.Change(field: "email", old: nil, new: "y@a")])
+    }
+
     @Test func readsNestedUserAndEntityObjects() throws {
         let event = try Self.parse(
             #"{"action":"view","user":{"name":"bob","id":"u7","role":"support","type":"person","email":"b@x"},"#
