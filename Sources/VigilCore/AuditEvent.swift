@@ -44,8 +44,10 @@ public struct AuditEvent: Sendable, Equatable {
     }
 
     @usableFromInline final class Box: @unchecked Sendable {
-        // Mutated only through `uniqueFields`, that is while no other event shares this box.
-        @usableFromInline var fields: Fields
+        // Mutated only through `uniqueFields`, that is while no other event shares this box; an
+        // event is a value, so two accesses to one box never overlap and the dynamic exclusivity
+        // check (a tenth of rule evaluation's time) is left out.
+        @exclusivity(unchecked) @usableFromInline var fields: Fields
 
         @usableFromInline init(_ fields: Fields) { self.fields = fields }
     }
