@@ -141,8 +141,9 @@ private struct Scanner {
             depth -= 1
             return
         }
-        // Room for typical audit payloads up front: growing a dictionary rehashes every member.
-        members.reserve(12)
+        // Room for a typical audit payload up front (growing a dictionary rehashes every member);
+        // nested objects are mostly small.
+        if depth == 1 { members.reserve(12) }
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a member name") }

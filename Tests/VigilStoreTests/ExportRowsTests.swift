@@ -69,6 +69,26 @@ import VigilStore
         return result
     }
 
+    @Test func csvCellsAreQuotedWhereverTheSpecialCharacterStands() {
+        for special in [",", "\"", "\n", "\r"] {
+            for length in 1...19 {
+                for position in 0..<length {
+                    var text = ""
+                    for i in 0..<length { text += i == position ? special : (i == 0 ? "a" : "é") }
+                    var out: [UInt8] = []
+                    ExportRows.appendCell(text, to: &out)
+                    // A leading CR is also one of the characters a spreadsheet acts on: neutralised with `'`.
+                    let neutralised = text.hasPrefix("\r") ? "'" : ""
+                    let expected = "\"" + neutralised + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+                    #expect(String(decoding: out, as: UTF8.self) == expected, "\(Array(text.utf8))")
+                }
+            }
+        }
+        var plain: [UInt8] = []
+        ExportRows.appendCell("alice.smith@example.com updated 12 fields", to: &plain)
+        #expect(String(decoding: plain, as: UTF8.self) == "alice.smith@example.com updated 12 fields")
+    }
+
     @Test func jsonlLinesAreTheCanonicalEventsWithTheirChain() throws {
         let (events, jsonl, _) = try Self.exported()
         let expected = events.reversed().map { String(decoding: $0.jsonBytes(includeChain: true), as: UTF8.self) + "\n" }
