@@ -83,40 +83,22 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// Parses exactly the form `rfc3339` writes, `2026-11-22T10:00:01.000000Z`, without a copy.
     public init?(canonicalUTF8 bytes: UnsafeRawBufferPointer) {
-        guard bytes.count == 27 else { return nil }
-        var fields = (0, 0, 0, 0, 0, 0, 0)
-        var value = 0
-        var field = 0
-        for offset in 0..<27 {
-            let byte = bytes[offset]
-            let separator: UInt8
-            switch offset {
-            case 4, 7: separator = UInt8(ascii: "-")
-            case 10: separator = UInt8(ascii: "T")
-            case 13, 16: separator = UInt8(ascii: ":")
-            case 19: separator = UInt8(ascii: ".")
-            case 26: separator = UInt8(ascii: "Z")
-            default:
-                guard byte &- 0x30 < 10 else { return nil }
-                value = value * 10 + Int(byte &- 0x30)
-                continue
+        func number(_ start: Int, _ count: Int) -> Int? {
+            var value = 0
+            for i in start..<start + count {
+                let digit = bytes[i] &- 0x30
+                guard digit < 10 else { return nil }
+                value = value * 10 + Int(digit)
             }
-            guard byte == separator else { return nil }
-            switch field {
-            case 0: fields.0 = value
-            case 1: fields.1 = value
-            case 2: fields.2 = value
-            case 3: fields.3 = value
-            case 4: fields.4 = value
-            case 5: fields.5 = value
-            default: fields.6 = value
-            }
-            field += 1
-            value = 0
+            return value
         }
-        self.init(
-            year: fields.0, month: fields.1, day: fields.2, hour: fields.3, minute: fields.4, second: fields.5,
-            microsecond: fields.6)
+        func separator(_ offset: Int, _ c: Unicode.Scalar) -> Bool { bytes[offset] == UInt8(ascii: c) }
+        guard bytes.count == 27, separator(4, "-"), separator(7, "-"), separator(10, "T"), separator(13, ":"),
+            separator(16, ":"), separator(19, "."), separator(26, "Z"),
+            let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
+            let minute = number(14, 2), let second = number(17, 2), let micros = number(20, 6)
+        else { return nil }
+        self.init(year: year, month: month, day: day, hour: hour, minute: minute, second: second, microsecond: micros)
     }
 
     /// Parses RFC 3339 / ISO 8601 date-times: `2003-10-11T22:14:15.003Z`, `...+02:00`, a space instead of

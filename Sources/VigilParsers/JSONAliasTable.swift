@@ -8,7 +8,6 @@ struct JSONAliasTable: Sendable {
 
     /// Member names per field, by `JSONEventField.rawValue`, most preferred first.
     let names: [[String]]
-    let targets: [String: [Target]]
 
     init(names: [[String]]) {
         self.names = names
@@ -18,11 +17,10 @@ struct JSONAliasTable: Sendable {
                 targets[name, default: []].append(Target(field: field, rank: rank))
             }
         }
-        self.targets = targets
         index = NameIndex(targets)
     }
 
-    /// The fields `name` can fill; the same as `targets[name]`, without SipHash on the hot path.
+    /// The fields `name` can fill, with their ranks; looked up without SipHash on the hot path.
     @inline(__always) func lookup(_ name: String) -> [Target]? { index.lookup(name) }
 
     private let index: NameIndex

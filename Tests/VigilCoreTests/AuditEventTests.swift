@@ -20,6 +20,21 @@ import VigilCore
         return e
     }
 
+    @Test func canonicalTimesReadBackWithoutTheGeneralParser() {
+        func read(_ text: String) -> Timestamp? {
+            var text = text
+            return text.withUTF8 { Timestamp(canonicalUTF8: UnsafeRawBufferPointer($0)) }
+        }
+        for micros: Int64 in [0, 1, 999_999, 1_795_428_000_123_456, 951_782_400_000_000, 4_102_444_799_999_999] {
+            let time = Timestamp(microseconds: micros)
+            #expect(read(time.rfc3339) == time, "\(time.rfc3339)")
+        }
+        for bad in ["2026-11-22T10:00:01.000000", "2026-11-22T10:00:01Z", "2026-11-22 10:00:01.000000Z",
+                    "2026-13-22T10:00:01.000000Z", "2026-11-22T10:0a:01.000000Z", "2026-02-30T10:00:01.000000Z"] {
+            #expect(read(bad) == nil, "\(bad)")
+        }
+    }
+
     @Test func canonicalJSONRoundTrips() throws {
         let e = Self.sample()
         let decoded = try AuditEvent(json: e.jsonBytes())
