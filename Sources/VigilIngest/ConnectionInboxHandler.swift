@@ -36,6 +36,13 @@ final class ConnectionInboxHandler: ChannelInboundHandler {
         context.fireChannelInactive()
     }
 
+    /// A half-close ends the stream too; the connection's task closes the channel once it has
+    /// submitted what was read.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .some(ChannelEvent.inputClosed) = event as? ChannelEvent { inbox.finish() }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func handlerRemoved(context: ChannelHandlerContext) {
         inbox.finish()
     }

@@ -3,8 +3,8 @@ import NIOCore
 /// Collects the frames decoded during one read burst and passes them on as one array, so the task that submits
 /// them wakes once per burst instead of once per line.
 ///
-/// The batch is fired on `channelReadComplete`, on `channelInactive` (frames decoded at end of stream), and early
-/// when it reaches ``maximumBatchSize``.
+/// The batch is fired on `channelReadComplete`, on `channelInactive` or a half-close (frames decoded at end of
+/// stream), and early when it reaches ``maximumBatchSize``.
 public final class FrameBatchHandler: ChannelInboundHandler {
     public typealias InboundIn = Frame
     public typealias InboundOut = [Frame]
@@ -32,6 +32,12 @@ public final class FrameBatchHandler: ChannelInboundHandler {
     public func channelInactive(context: ChannelHandlerContext) {
         flush(context: context)
         context.fireChannelInactive()
+    }
+
+    /// The sender half-closed: the decoder has passed on its last frames, so they go now.
+    public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .some(ChannelEvent.inputClosed) = event as? ChannelEvent { flush(context: context) }
+        context.fireUserInboundEventTriggered(event)
     }
 
     private func flush(context: ChannelHandlerContext) {

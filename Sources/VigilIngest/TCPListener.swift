@@ -67,6 +67,10 @@ public final class TCPListener: IngestListener {
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .serverChannelOption(.backlog, value: 256)
                 .childChannelOption(.autoRead, value: false)
+                // A sender that half-closes (`vigil run`, `vigil send`) reads until we close, which the
+                // connection's task does only once its last line is queued: delivery is then ordered
+                // across that sender's connections.
+                .childChannelOption(.allowRemoteHalfClosure, value: true)
                 .bind(host: host, port: port) { child in
                     let peer = child.remoteAddress.map { PeerInfo(inetAddress: $0) }
                     return server.makeConnection(child, peer: child.eventLoop.makeSucceededFuture(peer))

@@ -71,6 +71,10 @@ public final class UnixStreamListener: IngestListener {
             channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(.backlog, value: 256)
                 .childChannelOption(.autoRead, value: false)
+                // A sender that half-closes (`vigil run`, `vigil send`) reads until we close, which the
+                // connection's task does only once its last line is queued: delivery is then ordered
+                // across that sender's connections.
+                .childChannelOption(.allowRemoteHalfClosure, value: true)
                 .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) { child in
                     server.makeConnection(child, peer: Self.peer(of: child, socketPath: path))
                 }

@@ -57,6 +57,30 @@ import VigilIngest
         #expect(sink.lines.first?.peer?.address?.hasPrefix("[::1]:") == true)
     }
 
+    @Test func aHalfClosedConnectionClosesOnlyOnceItsLinesAreSubmitted() async throws {
+        let sink = TestLineSink()
+        let listener = TCPListener(
+            configuration: ListenerConfiguration(name: "tcp", address: .inet(host: "127.0.0.1", port: 0)),
+            sink: sink, logger: silentLogger, metricsFactory: RecordingMetrics())
+        try await withRunningListener(listener) { address in
+            sink.block()
+            let client = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .channelOption(.allowRemoteHalfClosure, value: true)
+                .connect(host: "127.0.0.1", port: address.port ?? 0).get()
+            try await client.writeAndFlush(ByteBuffer(string: "<13>first\n<13>last, without a newline"))
+            try await client.close(mode: .output)
+            let closed = TestFlag()
+            client.closeFuture.whenComplete { _ in closed.set() }
+            #expect(try await eventually { sink.waitingSubmits == 1 })
+            // The sender waits for the close as its receipt: not while its lines are still unsubmitted.
+            let closedEarly = try await eventually(timeout: .seconds(1)) { closed.value }
+            #expect(!closedEarly)
+            sink.unblock()
+            #expect(try await eventually { closed.value })
+            #expect(sink.texts == ["<13>first", "<13>last, without a newline"])
+        }
+    }
+
     @Test func countsTruncatedLinesAndInvalidFrames() async throws {
         let sink = TestLineSink()
         let metrics = RecordingMetrics()
