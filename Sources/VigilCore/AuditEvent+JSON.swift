@@ -14,9 +14,39 @@ extension AuditEvent {
 
     /// Compact JSON with the chain fields (for storage, export and the API).
     public func jsonBytes(includeChain: Bool = true) -> [UInt8] {
-        var writer = JSONWriter(capacity: 256 + (raw?.utf8.count ?? 0) * 2)
+        var writer = JSONWriter(capacity: encodedSizeEstimate + (includeChain ? 280 : 0))
         encode(into: &writer, includeChain: includeChain)
         return writer.bytes
+    }
+
+    /// A little more than the canonical encoding's usual size, so that the buffer is allocated once and
+    /// not doubled (events wait in the writer's queue with their encoding: capacity is memory).
+    var encodedSizeEstimate: Int {
+        192 + (raw?.utf8.count ?? 0) * 5 / 2 + (message?.utf8.count ?? 0) + attrs.count * 40 + changes.count * 64
+    }
+
+    /// The canonical bytes and where the `id`, `attrs` and `changes` JSON sit in them, so the store can
+    /// take those columns from the encoding instead of writing them again.
+    public struct CanonicalEncoding: Sendable {
+        public var bytes: [UInt8]
+        /// The id's 26 characters.
+        public var id: Range<Int>
+        public var attrs: Range<Int>?
+        public var changes: Range<Int>?
+    }
+
+    /// ``canonicalBytes`` with the ranges of its `id`, `attrs` and `changes` values.
+    public var canonicalEncoding: CanonicalEncoding {
+        var writer = JSONWriter(capacity: encodedSizeEstimate)
+        var ranges = EncodedRanges()
+        encode(into: &writer, includeChain: false, ranges: &ranges)
+        return CanonicalEncoding(bytes: writer.bytes, id: ranges.id, attrs: ranges.attrs, changes: ranges.changes)
+    }
+
+    struct EncodedRanges {
+        var id: Range<Int> = 0..<0
+        var attrs: Range<Int>?
+        var changes: Range<Int>?
     }
 
     public var jsonString: String { String(decoding: jsonBytes(), as: UTF8.self) }
@@ -25,8 +55,16 @@ extension AuditEvent {
     public var canonicalBytes: [UInt8] { jsonBytes(includeChain: false) }
 
     public func encode(into w: inout JSONWriter, includeChain: Bool) {
-        w.raw("{\"id\":")
-        w.write(id.description)
+        var ranges = EncodedRanges()
+        encode(into: &w, includeChain: includeChain, ranges: &ranges)
+    }
+
+    func encode(into w: inout JSONWriter, includeChain: Bool, ranges: inout EncodedRanges) {
+        w.raw("{\"id\":\"")
+        let idStart = w.bytes.count
+        id.appendText(to: &w.bytes)
+        ranges.id = idStart..<w.bytes.count
+        w.raw("\"")
         w.raw(",\"time\":\"")
         time.appendRFC3339(to: &w.bytes)
         w.raw("\",\"received\":\"")
@@ -75,12 +113,16 @@ extension AuditEvent {
         }
         if !changes.isEmpty {
             w.raw(",\"changes\":")
-            w.write(AuditEvent.changesJSON(changes))
+            let start = w.bytes.count
+            w.write(changes: changes)
+            ranges.changes = start..<w.bytes.count
         }
         field("message", message)
         if !attrs.isEmpty {
             w.raw(",\"attrs\":")
-            w.write(.object(attrs))
+            let start = w.bytes.count
+            w.write(object: attrs)
+            ranges.attrs = start..<w.bytes.count
         }
         field("raw", raw)
         field("error", error)
@@ -214,5 +256,28 @@ public enum Hex {
             i += 2
         }
         return out
+    }
+}
+
+extension JSONWriter {
+    /// The `changes` list as ``AuditEvent/changesJSON(_:)`` gives it (keys sorted: field, new, old),
+    /// written without building the intermediate values.
+    public mutating func write(changes: [AuditEvent.Change]) {
+        bytes.append(UInt8(ascii: "["))
+        for (i, change) in changes.enumerated() {
+            if i > 0 { bytes.append(UInt8(ascii: ",")) }
+            raw("{\"field\":")
+            write(change.field)
+            if let new = change.new {
+                raw(",\"new\":")
+                write(new)
+            }
+            if let old = change.old {
+                raw(",\"old\":")
+                write(old)
+            }
+            bytes.append(UInt8(ascii: "}"))
+        }
+        bytes.append(UInt8(ascii: "]"))
     }
 }

@@ -16,23 +16,40 @@ public struct EventID: Sendable, Hashable, Comparable, CustomStringConvertible {
     private static let alphabet: [UInt8] = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
 
     public var description: String {
-        var out = [UInt8](repeating: 0, count: 26)
-        // 128 bits as 26 groups of 5 bits, the first group holding the top 3 bits.
-        for i in 0..<26 {
-            let shift = 125 - i * 5  // bit position of this group's lowest bit, counted from the right
-            let value: UInt64
-            if shift >= 64 {
-                value = (high >> UInt64(shift - 64)) & 0x1F
-            } else if shift > 59 {
-                // straddles the two words
-                let fromHigh = high << UInt64(64 - shift) & 0x1F
-                value = fromHigh | (low >> UInt64(shift))
-            } else {
-                value = (low >> UInt64(shift)) & 0x1F
-            }
-            out[i] = EventID.alphabet[Int(value & 0x1F)]
+        String(unsafeUninitializedCapacity: 26) { buffer in
+            write(to: UnsafeMutableRawBufferPointer(buffer))
+            return 26
         }
-        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the 26 characters to `bytes`.
+    public func appendText(to bytes: inout [UInt8]) {
+        var text: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &text) { buffer in
+            write(to: buffer)
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[..<26]))
+        }
+    }
+
+    /// Writes the 26 characters into the first 26 bytes of `out`.
+    private func write(to out: UnsafeMutableRawBufferPointer) {
+        EventID.alphabet.withUnsafeBufferPointer { alphabet in
+            // 128 bits as 26 groups of 5 bits, the first group holding the top 3 bits.
+            for i in 0..<26 {
+                let shift = 125 - i * 5  // bit position of this group's lowest bit, counted from the right
+                let value: UInt64
+                if shift >= 64 {
+                    value = (high >> UInt64(shift - 64)) & 0x1F
+                } else if shift > 59 {
+                    // straddles the two words
+                    let fromHigh = high << UInt64(64 - shift) & 0x1F
+                    value = fromHigh | (low >> UInt64(shift))
+                } else {
+                    value = (low >> UInt64(shift)) & 0x1F
+                }
+                out[i] = alphabet[Int(value & 0x1F)]
+            }
+        }
     }
 
     public init?(_ text: some StringProtocol) {

@@ -25,16 +25,26 @@ public struct JSONWriter: Sendable {
                 write(element)
             }
             bytes.append(UInt8(ascii: "]"))
-        case .object(let members):
-            bytes.append(UInt8(ascii: "{"))
-            for (i, key) in members.keys.sorted().enumerated() {
-                if i > 0 { bytes.append(UInt8(ascii: ",")) }
-                write(key)
-                bytes.append(UInt8(ascii: ":"))
-                write(members[key]!)
-            }
-            bytes.append(UInt8(ascii: "}"))
+        case .object(let members): write(object: members)
         }
+    }
+
+    /// An object with its keys sorted.
+    public mutating func write(object members: [String: JSONValue]) {
+        bytes.append(UInt8(ascii: "{"))
+        if members.count == 1, let (key, value) = members.first {
+            write(key)
+            bytes.append(UInt8(ascii: ":"))
+            write(value)
+        } else {
+            for (i, member) in members.sorted(by: { $0.key < $1.key }).enumerated() {
+                if i > 0 { bytes.append(UInt8(ascii: ",")) }
+                write(member.key)
+                bytes.append(UInt8(ascii: ":"))
+                write(member.value)
+            }
+        }
+        bytes.append(UInt8(ascii: "}"))
     }
 
     public mutating func write(_ value: Int64) {

@@ -86,10 +86,13 @@ public final class EventQueue: @unchecked Sendable {
             }
         }
         var out: [PreparedEvent] = []
-        out.reserveCapacity(Swift.min(queued, max))
         while head < batches.count && (out.isEmpty || out.count + batches[head].count <= max) {
-            out.append(contentsOf: batches[head])
-            queued -= batches[head].count
+            // Moved out, not copied: the writer then holds the only reference to each event, and
+            // can link it in place.
+            var next: [PreparedEvent] = []
+            swap(&next, &batches[head])
+            queued -= next.count
+            if out.isEmpty { out = next } else { out.append(contentsOf: next) }
             head += 1
         }
         if head > 64 && head * 2 > batches.count {

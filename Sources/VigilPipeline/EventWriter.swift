@@ -58,15 +58,17 @@ public final class EventWriter: @unchecked Sendable {
 
     private func loop() {
         var closing = false
-        while let batch = queue.take(max: batchSize, linger: linger) {
+        while var batch = queue.take(max: batchSize, linger: linger) {
             queueDepth.record(queue.depth)
-            var records = batch.map(\.record)
-            for i in records.indices { chain.link(&records[i].event, canonical: batch[i].canonical) }
+            // Linked in place: each event's fields are held by this batch alone, so setting its hashes
+            // copies nothing.
+            for i in batch.indices { chain.link(&batch[i].record.event, canonical: batch[i].record.canonical.bytes) }
+            var committed = true
             var attempt = 0
             while true {
                 let start = DispatchTime.now().uptimeNanoseconds
                 do {
-                    try store.append(records: records, now: clock())
+                    try store.append(records: batch.lazy.map(\.record), now: clock())
                     commitTimer.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start))
                     break
                 } catch {
@@ -74,23 +76,24 @@ public final class EventWriter: @unchecked Sendable {
                     storeErrors.increment()
                     logger.error(
                         "Storing a batch failed; retrying.",
-                        metadata: ["error": "\(error)", "events": "\(records.count)", "attempt": "\(attempt)"])
+                        metadata: ["error": "\(error)", "events": "\(batch.count)", "attempt": "\(attempt)"])
                     closing = closing || queue.isClosed
                     if closing && attempt >= 5 {
-                        lost.increment(by: records.count)
+                        lost.increment(by: batch.count)
                         for prepared in batch { prepared.ack?.resolve(.lost) }
-                        logger.critical("Giving up on a batch at shutdown.", metadata: ["events": "\(records.count)"])
+                        logger.critical("Giving up on a batch at shutdown.", metadata: ["events": "\(batch.count)"])
                         // The chain head stays at the last committed event.
                         chain = HashChain(head: store.head?.hash)
-                        records = []
+                        committed = false
                         break
                     }
                     Thread.sleep(forTimeInterval: min(5, 0.1 * pow(2, Double(min(attempt, 6)))))
                 }
             }
-            guard !records.isEmpty else { continue }
+            guard committed else { continue }
             for prepared in batch { prepared.ack?.resolve(.committed) }
-            let events = records.map(\.event)
+            let events = batch.map(\.record.event)
+            batch = []  // the encodings go now, before the next batch is taken
             count(events)
             live.publish(events)
             releaseFreedMemory()
@@ -101,13 +104,16 @@ public final class EventWriter: @unchecked Sendable {
 
     private var lastTrim = DispatchTime.now().uptimeNanoseconds
 
-    /// Hands memory freed by past batches back to the system at most once a second. Batches are
-    /// allocated on the producers' malloc arenas and freed here, which leaves glibc holding tens of
-    /// megabytes per arena after a burst unless it is asked to trim.
+    /// Hands memory freed by past batches back to the system: once a second while the queue is
+    /// empty, every ten seconds under constant load. Batches are allocated on the producers' malloc
+    /// arenas and freed here, which leaves glibc holding tens of megabytes per arena after a burst
+    /// unless it is asked to trim. Under load each trim costs page faults when the memory is taken
+    /// again, hence the longer interval then.
     private func releaseFreedMemory() {
         #if canImport(Glibc)
         let now = DispatchTime.now().uptimeNanoseconds
-        guard now - lastTrim >= 1_000_000_000 else { return }
+        let interval: UInt64 = queue.depth == 0 ? 1_000_000_000 : 10_000_000_000
+        guard now - lastTrim >= interval else { return }
         lastTrim = now
         _ = Self.mallocTrim?(0)
         #endif

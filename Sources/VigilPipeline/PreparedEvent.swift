@@ -5,21 +5,21 @@ import VigilStore
 /// computed. Producers build these in parallel; the writer only links the chain and inserts.
 public struct PreparedEvent: Sendable {
     public var record: EventRecord
-    /// The canonical encoding the hash chain digests (the event without `prev_hash`/`hash`).
-    public let canonical: [UInt8]
     /// Resolved by the writer once this event is committed (set on the last event of a batch).
     public var ack: CommitAck?
 
     public var event: AuditEvent { record.event }
+    /// The canonical encoding the hash chain digests (the event without `prev_hash`/`hash`).
+    public var canonical: [UInt8] { record.canonical.bytes }
 
     /// Gives `event` an id (unless it has one) from `ids` and encodes it.
     public init(_ event: AuditEvent, ids: inout EventIDGenerator) {
         var event = event
         if event.id == EventID(high: 0, low: 0) { event.id = ids.next(at: event.received) }
-        event.prevHash = nil
-        event.hash = nil
-        canonical = event.canonicalBytes
-        record = EventRecord(event)
+        // Only when set: a write would copy the event's fields, which the caller's array still shares.
+        if event.prevHash != nil { event.prevHash = nil }
+        if event.hash != nil { event.hash = nil }
+        record = EventRecord(event, canonical: event.canonicalEncoding)
     }
 
     /// Prepares a batch with one id generator (ids increase within the batch).

@@ -1,32 +1,24 @@
 import VigilCore
 
-/// An event with its column values that take work to compute (id text, JSON of `attrs` and
-/// `changes`, binary IP) already computed, so the single writer thread only binds and inserts.
-/// Built by the producers, in parallel.
+/// An event with its canonical encoding and the column values that take work to compute (binary
+/// IP), so the single writer thread only binds and inserts. Built by the producers, in parallel.
+///
+/// The id, `attrs` and `changes` columns are bound straight from the canonical bytes, which hold
+/// exactly that text, so no second encoding is made or kept.
 public struct EventRecord: Sendable {
     public var event: AuditEvent
-    let idText: String
-    let attrsJSON: String?
-    let changesJSON: String?
-    let ipBinary: [UInt8]?
+    /// The canonical encoding the hash chain digests (the event without `prev_hash`/`hash`).
+    public let canonical: AuditEvent.CanonicalEncoding
+    let ip: IPAddress?
 
     public init(_ event: AuditEvent) {
+        self.init(event, canonical: event.canonicalEncoding)
+    }
+
+    /// - Parameter canonical: `event.canonicalEncoding`, already computed.
+    public init(_ event: AuditEvent, canonical: AuditEvent.CanonicalEncoding) {
         self.event = event
-        idText = event.id.description
-        if event.attrs.isEmpty {
-            attrsJSON = nil
-        } else {
-            var w = JSONWriter(capacity: 256)
-            w.write(.object(event.attrs))
-            attrsJSON = w.string
-        }
-        if event.changes.isEmpty {
-            changesJSON = nil
-        } else {
-            var w = JSONWriter(capacity: 128)
-            w.write(AuditEvent.changesJSON(event.changes))
-            changesJSON = w.string
-        }
-        ipBinary = event.ip.flatMap { IPAddress.parse($0)?.bytes }
+        self.canonical = canonical
+        ip = event.ip.flatMap { IPAddress.parse($0) }
     }
 }

@@ -112,7 +112,7 @@ public final class StoreWriter {
     }
 
     /// Appends prepared records in one transaction (the writer's fast path).
-    public func append(records: [EventRecord], now: Timestamp) throws(StoreError) {
+    public func append(records: some RandomAccessCollection<EventRecord>, now: Timestamp) throws(StoreError) {
         guard !records.isEmpty else { return }
         try connection.execute("BEGIN IMMEDIATE")
         var seq = nextSeq
@@ -171,8 +171,20 @@ public final class StoreWriter {
     private func bind(_ record: EventRecord, seq: Int64) throws(StoreError) {
         let e = record.event
         let s = insert.statement
+        let canonical = record.canonical
+        /// Binds the canonical encoding's bytes in `range` as text (SQLite copies them).
+        func bindCanonical(_ range: Range<Int>?, at index: Int32) {
+            guard let range, !range.isEmpty else {
+                sqlite3_bind_null(s, index)
+                return
+            }
+            canonical.bytes.withUnsafeBufferPointer { bytes in
+                let base = UnsafeRawPointer(bytes.baseAddress! + range.lowerBound).assumingMemoryBound(to: CChar.self)
+                _ = vigil_bind_text(s, index, base, Int32(range.count))
+            }
+        }
         sqlite3_bind_int64(s, 1, seq)
-        insert.bindOptional(record.idText, at: 2)
+        bindCanonical(canonical.id, at: 2)
         sqlite3_bind_int64(s, 3, e.time.microseconds)
         sqlite3_bind_int64(s, 4, e.received.microseconds)
         insert.bindOptional(e.source, at: 5)
@@ -193,8 +205,10 @@ public final class StoreWriter {
         insert.bindOptional(e.outcome, at: 20)
         insert.bindOptional(e.severity, at: 21)
         insert.bindOptional(e.ip, at: 22)
-        if let binary = record.ipBinary {
-            try insert.bind(.blob(binary), at: 23)
+        if let ip = record.ip {
+            // Network order, so that addresses sort like their numbers.
+            var bigEndian = (ip.high.bigEndian, ip.low.bigEndian)
+            withUnsafeBytes(of: &bigEndian) { _ = vigil_bind_blob(s, 23, $0.baseAddress, 16) }
         } else {
             sqlite3_bind_null(s, 23)
         }
@@ -204,9 +218,9 @@ public final class StoreWriter {
         if let status = e.status { sqlite3_bind_int64(s, 27, Int64(status)) } else { sqlite3_bind_null(s, 27) }
         if let d = e.durationMS { sqlite3_bind_double(s, 28, d) } else { sqlite3_bind_null(s, 28) }
         if let b = e.bytes { sqlite3_bind_int64(s, 29, b) } else { sqlite3_bind_null(s, 29) }
-        insert.bindOptional(record.changesJSON, at: 30)
+        bindCanonical(canonical.changes, at: 30)
         insert.bindOptional(e.message, at: 31)
-        insert.bindOptional(record.attrsJSON, at: 32)
+        bindCanonical(canonical.attrs, at: 32)
         insert.bindOptional(e.raw, at: 33)
         insert.bindOptional(e.error, at: 34)
         if let p = e.prevHash { try insert.bind(.blob(p), at: 35) } else { sqlite3_bind_null(s, 35) }

@@ -49,6 +49,30 @@ import VigilCore
         #expect(text.contains(#""changes":[{"field":"credit_limit","new":5000,"old":1000}]"#))
     }
 
+    @Test func canonicalEncodingLocatesTheIDAttrsAndChanges() {
+        var e = Self.sample()
+        e.changes.append(.init(field: "email", old: nil, new: "a@example.com"))
+        e.changes.append(.init(field: "note", old: "x", new: nil))
+        e.attrs["a"] = .array([1, "two", .null])
+        let encoding = e.canonicalEncoding
+        #expect(encoding.bytes == e.canonicalBytes)
+        func text(_ range: Range<Int>?, in encoding: AuditEvent.CanonicalEncoding = encoding) -> String? {
+            range.map { String(decoding: encoding.bytes[$0], as: UTF8.self) }
+        }
+        #expect(text(encoding.id) == e.id.description)
+        var attrs = JSONWriter()
+        attrs.write(.object(e.attrs))
+        #expect(text(encoding.attrs) == attrs.string)
+        var changes = JSONWriter()
+        changes.write(AuditEvent.changesJSON(e.changes))
+        #expect(text(encoding.changes) == changes.string)
+
+        let bare = AuditEvent(id: e.id, time: e.time, received: e.received, source: "s", action: "view")
+        #expect(bare.canonicalEncoding.attrs == nil)
+        #expect(bare.canonicalEncoding.changes == nil)
+        #expect(text(bare.canonicalEncoding.id, in: bare.canonicalEncoding) == e.id.description)
+    }
+
     @Test func fieldsAreReachableByName() {
         let e = Self.sample()
         #expect(e.value(forField: "actor") == "john.smith")
@@ -67,6 +91,11 @@ import VigilCore
             #expect(parsed == id)
             #expect(id.description.count == 26)
         }
+        #expect(EventID(high: 0, low: 0).description == "00000000000000000000000000")
+        #expect(EventID(high: .max, low: .max).description == "7ZZZZZZZZZZZZZZZZZZZZZZZZZ")
+        var bytes: [UInt8] = [1]
+        EventID(high: .max, low: .max).appendText(to: &bytes)
+        #expect(bytes == [1] + Array("7ZZZZZZZZZZZZZZZZZZZZZZZZZ".utf8))
     }
 
     @Test func idsIncreaseWithinOneMillisecond() {
