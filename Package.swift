@@ -29,10 +29,12 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // OpenSSL for the notifiers' blocking sockets: SMTP STARTTLS, SMTPS and HTTPS webhooks.
         .systemLibrary(name: "CTLS", providers: [.apt(["libssl-dev"])]),
+        // PCRE2 (with its JIT) for the regexes users write in configuration: pattern rules, redaction.
+        .systemLibrary(name: "CPCRE2", providers: [.apt(["libpcre2-dev"])]),
         // Event model, canonical JSON, filter language. No I/O.
         .target(name: "VigilCore", swiftSettings: swiftSettings),
         // Syslog headers, SourceParser plugins.
-        .target(name: "VigilParsers", dependencies: ["VigilCore"], swiftSettings: swiftSettings),
+        .target(name: "VigilParsers", dependencies: ["VigilCore", "CPCRE2"], swiftSettings: swiftSettings),
         // NIO listeners and frame decoders.
         .target(
             name: "VigilIngest",

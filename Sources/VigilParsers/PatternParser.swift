@@ -30,8 +30,8 @@ import VigilCore
 /// - `time.format`: `rfc3339` (default), `epoch` (seconds, may have a fraction), `epoch_ms`, `clf`
 ///   (`10/Oct/2000:13:55:36 -0700`), `bsd` (`Oct 11 22:14:15`, year from the receive time), or a strftime
 ///   subset: `%Y %m %d %e %H %M %S %f %z %b %y %T %F %s %%`. A time without zone reads in the route's zone.
-/// - Regexes are Swift `Regex`es compiled once at load; when one starts with `^` and a literal, that
-///   literal is checked first (cheap rejection of other lines).
+/// - Regexes are compiled once at load by PCRE2 (Perl syntax, JIT-compiled: ``CompiledRegex``); when one
+///   starts with `^` and a literal, that literal is checked first (cheap rejection of other lines).
 ///
 /// Every mistake fails `init` with the path of the key: `rules[2].regex`, `rules[0].map.actoor`,
 /// `rules[1].time.format`, `rules[3].colour` (unknown key).
@@ -71,7 +71,7 @@ public struct PatternParser: SourceParser {
         guard message.utf8.count <= Self.maximumLength else {
             throw ParseError(parser: Self.name, reason: "the message is longer than \(Self.maximumLength) bytes")
         }
-        guard !message.unicodeScalars.contains("\u{FFFD}") else {
+        guard !Self.containsReplacementCharacter(message) else {
             throw ParseError(parser: Self.name, reason: "the message is not valid UTF-8")
         }
         for rule in rules where rule.condition.holds(for: input.syslog) {
@@ -81,19 +81,36 @@ public struct PatternParser: SourceParser {
     }
 }
 
+extension PatternParser {
+    /// Whether `text` holds U+FFFD, which is how bytes that were not UTF-8 arrive (EF BF BD).
+    static func containsReplacementCharacter(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { utf8 in
+            guard utf8.count >= 3, let base = utf8.baseAddress else { return false }
+            var offset = 0
+            while offset <= utf8.count - 3,
+                let found = memchr(base + offset, 0xEF, utf8.count - 2 - offset)
+            {
+                let at = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                if base[at + 1] == 0xBF && base[at + 2] == 0xBD { return true }
+                offset = at + 1
+            }
+            return false
+        }
+    }
+}
+
 // MARK: - Rule
 
 /// One compiled rule.
-struct PatternRule: @unchecked Sendable {
-    // @unchecked: `Regex<AnyRegexOutput>` is immutable after compilation and only read; it is not declared
-    // Sendable on every platform. No state is shared or mutated across threads.
+struct PatternRule: Sendable {
     let name: String?
     let condition: PatternCondition
-    let regex: Regex<AnyRegexOutput>
+    let regex: CompiledRegex
     /// A literal every match starts with (from a `^literal` regex), checked before the regex.
     let requiredPrefix: [UInt8]
-    /// Capture name (as compiled) → target.
-    let targets: [String: PatternTarget]
+    /// Capture group number → target, in group order.
+    let targets: [(group: Int, target: PatternTarget)]
     let timeCapture: String
     let timeFormat: PatternTimeFormat
     let constants: [(PatternTarget, JSONValue)]
@@ -122,7 +139,7 @@ struct PatternRule: @unchecked Sendable {
         }
         let (rewritten, names) = Self.rewriteCaptureNames(source)
         do {
-            regex = try Regex(rewritten)
+            regex = try CompiledRegex(rewritten)
         } catch {
             throw ConfigurationError(path: "regex", reason: "invalid regular expression: \(error)")
         }
@@ -166,10 +183,11 @@ struct PatternRule: @unchecked Sendable {
         self.timeCapture = timeCapture
         self.timeFormat = timeFormat
 
-        var targets: [String: PatternTarget] = [:]
-        for (compiled, original) in names.sorted(by: { $0.key < $1.key }) {
+        var targets: [(group: Int, target: PatternTarget)] = []
+        for (compiled, group) in regex.names {
+            let original = names[compiled] ?? compiled
             if original == timeCapture {
-                targets[compiled] = .time
+                targets.append((group, .time))
                 continue
             }
             guard let target = PatternTarget(name: original) else {
@@ -178,7 +196,7 @@ struct PatternRule: @unchecked Sendable {
                     reason: "the capture \(original) is neither an event field nor attrs.NAME; event fields: "
                         + PatternTarget.fieldNames.joined(separator: ", "))
             }
-            targets[compiled] = target
+            targets.append((group, target))
         }
         self.targets = targets
 
@@ -228,25 +246,28 @@ struct PatternRule: @unchecked Sendable {
     /// The event when the regex matches `message`, `nil` when it does not.
     func apply(to message: String, input: ParserInput) throws(ParseError) -> AuditEvent? {
         if !requiredPrefix.isEmpty && !message.utf8.starts(with: requiredPrefix) { return nil }
-        let match: Regex<AnyRegexOutput>.Match?
+        var captures: [(PatternTarget, String)] = []
+        let matched: Void?
         do {
-            match = try regex.firstMatch(in: message)
+            matched = try regex.firstMatch(in: message) { match in
+                captures.reserveCapacity(targets.count)
+                for (group, target) in targets {
+                    if let text = match.string(group) { captures.append((target, text)) }
+                }
+            }
         } catch {
             throw ParseError(parser: PatternParser.name, reason: "the regex failed: \(error)")
         }
-        guard let match else { return nil }
+        guard matched != nil else { return nil }
         var event = input.makeEvent(action: "event")
         if let name { event.attrs["rule"] = .string(name) }
         for (target, value) in constants { target.set(value.scalarText ?? "", in: &event) }
         var timeText: Substring?
-        for element in match.output {
-            guard let captureName = element.name, let target = targets[captureName],
-                let text = element.substring
-            else { continue }
+        for (target, text) in captures {
             if target == .time {
-                timeText = text
+                timeText = Substring(text)
             } else {
-                target.set(String(text), in: &event)
+                target.set(text, in: &event)
             }
         }
         for (target, table) in valueMaps {
@@ -327,13 +348,12 @@ extension Substring {
 // MARK: - Condition
 
 /// A rule's cheap prefilter on the envelope and message.
-struct PatternCondition: @unchecked Sendable {
-    // @unchecked: see ``PatternRule``; the optional regex is immutable and only read.
+struct PatternCondition: Sendable {
     var app: PatternGlob?
     var host: PatternGlob?
     var prefix: String?
     var contains: String?
-    var regex: Regex<AnyRegexOutput>?
+    var regex: CompiledRegex?
 
     init(_ value: JSONValue?) throws(ConfigurationError) {
         guard let value, value != .null else { return }
@@ -355,7 +375,7 @@ struct PatternCondition: @unchecked Sendable {
             case "contains": contains = text
             case "regex":
                 do {
-                    regex = try Regex(text)
+                    regex = try CompiledRegex(text)
                 } catch {
                     throw ConfigurationError(path: "match.regex", reason: "invalid regular expression: \(error)")
                 }
@@ -370,7 +390,7 @@ struct PatternCondition: @unchecked Sendable {
         if let host, !host.matches(syslog.hostname) { return false }
         if let prefix, !syslog.message.hasPrefix(prefix) { return false }
         if let contains, !syslog.message.contains(contains) { return false }
-        if let regex, (try? regex.firstMatch(in: syslog.message)) == nil { return false }
+        if let regex, (try? regex.matches(syslog.message)) != true { return false }
         return true
     }
 }
@@ -404,24 +424,20 @@ struct PatternGlob: Sendable {
 
 /// Where a capture or constant goes.
 enum PatternTarget: Hashable, Sendable {
-    case field(String)
-    case attribute(String)
+    case field(PatternField)
+    /// `attrs.a.b` as its path, split once at load.
+    case attribute([String])
     case time
 
-    static let fieldNames = [
-        "kind", "host", "app", "actor", "actor_id", "actor_role", "actor_type", "impersonator", "session", "action",
-        "category", "entity_type", "entity_id", "entity_name", "outcome", "severity", "ip", "user_agent", "method",
-        "url", "status", "duration_ms", "bytes", "message",
-    ]
-    static let fieldSet = Set(fieldNames)
+    static let fieldNames = PatternField.allCases.map(\.rawValue)
 
     init?(name: String) {
-        if Self.fieldSet.contains(name) {
-            self = .field(name)
+        if let field = PatternField(rawValue: name) {
+            self = .field(field)
         } else if name.hasPrefix("attrs.") && name.count > 6 {
-            self = .attribute(String(name.dropFirst(6)))
+            self = .attribute(name.dropFirst(6).split(separator: ".").map(String.init))
         } else if name.hasPrefix("attrs_") && name.count > 6 {
-            self = .attribute(String(name.dropFirst(6)))
+            self = .attribute(name.dropFirst(6).split(separator: ".").map(String.init))
         } else if name == "time" {
             self = .time
         } else {
@@ -436,48 +452,47 @@ enum PatternTarget: Hashable, Sendable {
         case .attribute(let path):
             guard let value else { return }
             Self.setAttribute(path: path, value: .string(value), in: &event)
-        case .field(let name):
-            switch name {
-            case "kind": event.kind = value
-            case "host": event.host = value
-            case "app": event.app = value
-            case "actor": event.actor = value
-            case "actor_id": event.actorID = value
-            case "actor_role": event.actorRole = value
-            case "actor_type": event.actorType = value
-            case "impersonator": event.impersonator = value
-            case "session": event.session = value
-            case "action": event.action = value ?? event.action
-            case "category": event.category = value
-            case "entity_type": event.entityType = value
-            case "entity_id": event.entityID = value
-            case "entity_name": event.entityName = value
-            case "outcome": event.outcome = value
-            case "severity": event.severity = value
-            case "ip": event.ip = value
-            case "user_agent": event.userAgent = value
-            case "method": event.method = value
-            case "url": event.url = value
-            case "message": event.message = value
-            case "status":
+        case .field(let field):
+            switch field {
+            case .kind: event.kind = value
+            case .host: event.host = value
+            case .app: event.app = value
+            case .actor: event.actor = value
+            case .actorID: event.actorID = value
+            case .actorRole: event.actorRole = value
+            case .actorType: event.actorType = value
+            case .impersonator: event.impersonator = value
+            case .session: event.session = value
+            case .action: event.action = value ?? event.action
+            case .category: event.category = value
+            case .entityType: event.entityType = value
+            case .entityID: event.entityID = value
+            case .entityName: event.entityName = value
+            case .outcome: event.outcome = value
+            case .severity: event.severity = value
+            case .ip: event.ip = value
+            case .userAgent: event.userAgent = value
+            case .method: event.method = value
+            case .url: event.url = value
+            case .message: event.message = value
+            case .status:
                 if let value, let number = Int(value), (0..<100_000).contains(number) {
                     event.status = number
                 } else if let value {
                     event.attrs["status"] = .string(value)
                 }
-            case "bytes":
+            case .bytes:
                 if let value, let number = Int64(value), number >= 0 {
                     event.bytes = number
                 } else if let value {
                     event.attrs["bytes"] = .string(value)
                 }
-            case "duration_ms":
+            case .durationMS:
                 if let value, let number = Double(value), number.isFinite {
                     event.durationMS = number
                 } else if let value {
                     event.attrs["duration_ms"] = .string(value)
                 }
-            default: break
             }
         }
     }
@@ -485,14 +500,13 @@ enum PatternTarget: Hashable, Sendable {
     func get(from event: AuditEvent) -> String? {
         switch self {
         case .time: return nil
-        case .attribute(let path): return event.value(forField: "attrs." + path)?.scalarText
-        case .field(let name): return event.value(forField: name)?.scalarText
+        case .attribute(let path): return event.value(forField: "attrs." + path.joined(separator: "."))?.scalarText
+        case .field(let field): return event.value(forField: field.rawValue)?.scalarText
         }
     }
 
     /// `a.b` sets `attrs.a.b` as nested objects.
-    static func setAttribute(path: String, value: JSONValue, in event: inout AuditEvent) {
-        let parts = path.split(separator: ".").map(String.init)
+    static func setAttribute(path parts: [String], value: JSONValue, in event: inout AuditEvent) {
         guard let first = parts.first else { return }
         if parts.count == 1 {
             event.attrs[first] = value
@@ -506,6 +520,19 @@ enum PatternTarget: Hashable, Sendable {
         }
         event.attrs[first] = nest(event.attrs[first], parts.dropFirst())
     }
+}
+
+/// The event fields a capture or constant can fill, by their JSON names.
+enum PatternField: String, CaseIterable, Sendable {
+    case kind, host, app, actor
+    case actorID = "actor_id", actorRole = "actor_role", actorType = "actor_type"
+    case impersonator, session, action, category
+    case entityType = "entity_type", entityID = "entity_id", entityName = "entity_name"
+    case outcome, severity, ip
+    case userAgent = "user_agent"
+    case method, url, status
+    case durationMS = "duration_ms"
+    case bytes, message
 }
 
 // MARK: - Time formats
