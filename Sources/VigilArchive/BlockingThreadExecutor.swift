@@ -1,4 +1,5 @@
 import Foundation
+import VigilStore
 
 /// A serial executor that runs its jobs on one thread of its own, for actors whose methods block
 /// for long stretches (SQLite reads, gzip, fsync). On a 2-core machine Swift has two cooperative
@@ -13,7 +14,10 @@ public final class BlockingThreadExecutor: SerialExecutor, @unchecked Sendable {
     private var jobs: [UnownedJob] = []
 
     private init(name: String) {
-        let thread = Thread { [self] in self.loop() }
+        let thread = Thread { [self] in
+            BackgroundPriority.lowerCurrentThread()
+            self.loop()
+        }
         thread.name = name
         thread.start()
     }

@@ -28,7 +28,10 @@ final class PartitionSealer: @unchecked Sendable {
     /// Call with `condition` held.
     private func startIfNeeded() {
         if thread == nil {
-            let thread = Thread { [self] in self.loop() }
+            let thread = Thread { [self] in
+                BackgroundPriority.lowerCurrentThread()
+                self.loop()
+            }
             thread.name = "vigil-sealer"
             self.thread = thread
             thread.start()

@@ -1,0 +1,20 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Scheduling for the daemon's background threads (sealing, archiving): they run at a lower
+/// priority than ingest, so under a burst the listeners, parsers and the writer get the cores first
+/// and the background work catches up when the burst ends. No event waits on them: the store
+/// holds every event from its commit on.
+public enum BackgroundPriority {
+    /// The `nice` increment of background threads (Linux schedules threads individually).
+    public static let niceIncrement: Int32 = 10
+
+    /// Lowers the calling thread's priority; a no-op where threads cannot be reniced.
+    public static func lowerCurrentThread() {
+        #if os(Linux)
+        // On Linux the nice value is per thread, and `who == 0` names the calling thread.
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceIncrement)
+        #endif
+    }
+}
