@@ -85,7 +85,10 @@ public actor Archiver {
     public var archivedThrough: Int64 { segments.lastClosedSeq }
 
     private func archiveNew(now: Timestamp, report: inout Report) throws(ArchiveError) {
-        while true {
+        // Stops between batches once the task is cancelled (shutdown): a backlog of millions of
+        // events would otherwise hold the exit for minutes. The open segment is rebuilt from the
+        // store on the next start, so nothing is lost.
+        while !Task.isCancelled {
             let batch: [StoredEvent]
             do {
                 batch = try reader.events(afterSeq: segments.nextSeq - 1, limit: 10_000)

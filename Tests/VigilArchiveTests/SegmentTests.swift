@@ -32,6 +32,19 @@ import VigilTestSupport
         #expect(sha.output.hasPrefix(manifest.sha256))
     }
 
+    @Test func aTickStopsBetweenBatchesOnceItsTaskIsCancelled() async throws {
+        let fixture = try ArchiveFixture(partitionEvents: 100_000)
+        try fixture.append((0..<20_001).map { ArchiveFixture.event($0) })
+        let archiver = try fixture.makeArchiver()
+        let cancelled = try await Task { () async throws -> Int64 in
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await archiver.tick(now: ArchiveFixture.base).archived
+        }.value
+        #expect(cancelled == 0)
+        let next = try await archiver.tick(now: ArchiveFixture.base)
+        #expect(next.archived == 20_001)
+    }
+
     @Test func closesTheOpenSegmentByAgeOnTheArchiversClock() async throws {
         let fixture = try ArchiveFixture()
         try fixture.append((0..<12).map { ArchiveFixture.event($0) })
