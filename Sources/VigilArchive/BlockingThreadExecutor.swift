@@ -1,5 +1,4 @@
 import Foundation
-import VigilStore
 
 /// A serial executor that runs its jobs on one thread of its own, for actors whose methods block
 /// for long stretches (SQLite reads, gzip, fsync). On a 2-core machine Swift has two cooperative
@@ -14,10 +13,9 @@ public final class BlockingThreadExecutor: SerialExecutor, @unchecked Sendable {
     private var jobs: [UnownedJob] = []
 
     private init(name: String) {
-        let thread = Thread { [self] in
-            BackgroundPriority.lowerCurrentThread()
-            self.loop()
-        }
+        // Not reniced like the sealer: jobs here resume tasks on the global executor, and a worker
+        // thread that libdispatch creates from this thread would inherit its nice value.
+        let thread = Thread { [self] in self.loop() }
         thread.name = name
         thread.start()
     }
