@@ -6,22 +6,38 @@ struct JSONAliasTable: Sendable {
         var rank: Int
     }
 
+    /// Member names the mapper reads by name besides the aliases (`duration` in seconds, `before`
+    /// and `after` objects): found in the same look-up, so no member is compared with them.
+    enum Special: UInt8, Sendable {
+        case none, duration, before, after
+    }
+
+    /// What one member name can be: the fields it fills (with ranks) and whether it is special.
+    struct Entry: Sendable {
+        var targets: [Target] = []
+        var special = Special.none
+    }
+
     /// Member names per field, by `JSONEventField.rawValue`, most preferred first.
     let names: [[String]]
 
     init(names: [[String]]) {
         self.names = names
-        var targets: [String: [Target]] = [:]
+        var entries: [String: Entry] = [:]
         for field in JSONEventField.allCases {
             for (rank, name) in names[field.rawValue].enumerated() {
-                targets[name, default: []].append(Target(field: field, rank: rank))
+                entries[name, default: Entry()].targets.append(Target(field: field, rank: rank))
             }
         }
-        index = NameIndex(targets)
+        for (name, special) in [("duration", Special.duration), ("before", .before), ("after", .after)] {
+            entries[name, default: Entry()].special = special
+        }
+        index = NameIndex(entries)
     }
 
-    /// The fields `name` can fill, with their ranks; looked up without SipHash on the hot path.
-    @inline(__always) func lookup(_ name: String) -> [Target]? { index.lookup(name) }
+    /// The fields `name` can fill, with their ranks, and whether it is special; `nil` for a name
+    /// the mapper never reads. Looked up without SipHash on the hot path.
+    @inline(__always) func lookup(_ name: String) -> Entry? { index.lookup(name) }
 
     private let index: NameIndex
 
@@ -30,18 +46,18 @@ struct JSONAliasTable: Sendable {
     private struct NameIndex: Sendable {
         let mask: Int
         let names: [String?]
-        let values: [[Target]]
+        let values: [Entry]
 
-        init(_ entries: [String: [Target]]) {
+        init(_ entries: [String: Entry]) {
             var size = 16
             while size < entries.count * 4 { size *= 2 }
             var names = [String?](repeating: nil, count: size)
-            var values = [[Target]](repeating: [], count: size)
-            for (name, targets) in entries {
+            var values = [Entry](repeating: Entry(), count: size)
+            for (name, entry) in entries {
                 var slot = NameIndex.hash(name) & (size - 1)
                 while names[slot] != nil { slot = (slot + 1) & (size - 1) }
                 names[slot] = name
-                values[slot] = targets
+                values[slot] = entry
             }
             mask = size - 1
             self.names = names
@@ -54,7 +70,7 @@ struct JSONAliasTable: Sendable {
             return Int(truncatingIfNeeded: h ^ (h >> 29))
         }
 
-        func lookup(_ name: String) -> [Target]? {
+        func lookup(_ name: String) -> Entry? {
             var slot = NameIndex.hash(name) & mask
             while let candidate = names[slot] {
                 if candidate == name { return values[slot] }

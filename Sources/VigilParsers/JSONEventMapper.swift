@@ -4,19 +4,30 @@ import VigilCore
 /// Maps one JSON object onto an event for ``JSONSourceParser``; tracks which members it used so the
 /// rest can go to `attrs`.
 struct JSONEventMapper {
+    /// A member that may fill a field: its rank among the field's aliases and its index in `members`.
     struct Candidate {
+        var field: Int
         var rank: Int
-        var name: String
-        var value: JSONValue
+        var member: Int
     }
 
     /// The payload's members in order; a name given twice counts as its last value, as in a dictionary.
     let members: [(key: String, value: JSONValue)]
     let timeZone: TimeZone
-    /// Per field (by raw value), the members that may fill it, most preferred first.
-    private var candidates: [[Candidate]]
-    /// Names of members already mapped; a short list, cheaper than hashing every name again.
-    private var consumed: [String] = []
+    /// Every member that may fill a field, by field then rank (most preferred first).
+    private var candidates: [Candidate] = []
+    /// Fields (by raw value) with at least one candidate: most `take`s end on this test.
+    private var fieldsWithCandidates: UInt64 = 0
+    /// Members already mapped, by index.
+    private var consumed = MemberSet()
+    /// Members whose name is an alias or special: only they can share a name with a mapped member.
+    private var named = MemberSet()
+    /// The last member called `duration`, `before` and `after`, if any.
+    private var duration: Int?
+    private var before: Int?
+    private var after: Int?
+    /// The member the last successful `take` used.
+    private var lastTaken = 0
 
     init(members: [String: JSONValue], aliases: JSONAliasTable, timeZone: TimeZone) {
         self.init(members: Array(members), aliases: aliases, timeZone: timeZone)
@@ -25,32 +36,62 @@ struct JSONEventMapper {
     init(members: [(key: String, value: JSONValue)], aliases: JSONAliasTable, timeZone: TimeZone) {
         self.members = members
         self.timeZone = timeZone
-        var candidates = [[Candidate]](repeating: [], count: JSONEventField.allCases.count)
-        for (name, value) in members {
-            guard let targets = aliases.lookup(name) else { continue }
-            for target in targets {
+        for (index, member) in members.enumerated() {
+            guard let entry = aliases.lookup(member.key) else { continue }
+            named.insert(index)
+            switch entry.special {
+            case .none: break
+            case .duration: duration = index
+            case .before: before = index
+            case .after: after = index
+            }
+            for target in entry.targets {
                 let field = target.field.rawValue
                 // A repeated name: its last value stands (and a null there leaves the field unset).
-                if let earlier = candidates[field].firstIndex(where: { $0.name == name }) {
-                    candidates[field].remove(at: earlier)
+                if fieldsWithCandidates & (1 << field) != 0,
+                    let earlier = candidates.firstIndex(where: { $0.field == field && members[$0.member].key == member.key })
+                {
+                    candidates.remove(at: earlier)
                 }
-                if value != .null { candidates[field].append(Candidate(rank: target.rank, name: name, value: value)) }
+                if member.value != .null {
+                    candidates.append(Candidate(field: field, rank: target.rank, member: index))
+                    fieldsWithCandidates |= 1 << field
+                }
             }
         }
-        for i in candidates.indices where candidates[i].count > 1 { candidates[i].sort { $0.rank < $1.rank } }
-        self.candidates = candidates
+        if candidates.count > 1 {
+            candidates.sort { ($0.field, $0.rank) < ($1.field, $1.rank) }
+        }
     }
 
-    private func isConsumed(_ name: String) -> Bool { consumed.contains(name) }
+    /// Whether a member called like member `index` was mapped (a duplicate name shares the fate
+    /// of its last occurrence).
+    private func isConsumed(_ index: Int) -> Bool {
+        if consumed.contains(index) { return true }
+        guard named.contains(index), !consumed.isEmpty else { return false }
+        let name = members[index].key
+        for other in members.indices where consumed.contains(other) && members[other].key == name { return true }
+        return false
+    }
 
     /// The first alias of `field` whose value `convert` accepts; marks that member used.
     mutating func take<T>(_ field: JSONEventField, _ convert: (JSONValue) -> T?) -> T? {
-        for candidate in candidates[field.rawValue] where !isConsumed(candidate.name) {
-            guard let result = convert(candidate.value) else { continue }
-            consumed.append(candidate.name)
+        let field = field.rawValue
+        guard fieldsWithCandidates & (1 << field) != 0 else { return nil }
+        for candidate in candidates where candidate.field == field && !consumed.contains(candidate.member) {
+            guard let result = convert(members[candidate.member].value) else { continue }
+            consumed.insert(candidate.member)
+            lastTaken = candidate.member
             return result
         }
         return nil
+    }
+
+    /// The value of a special member not mapped yet; marks it used.
+    private mutating func takeSpecial<T>(_ index: Int?, _ convert: (JSONValue) -> T?) -> T? {
+        guard let index, !isConsumed(index), let result = convert(members[index].value) else { return nil }
+        consumed.insert(index)
+        return result
     }
 
     mutating func fill(_ event: inout AuditEvent) {
@@ -74,8 +115,7 @@ struct JSONEventMapper {
         event.status = take(.status) { value in value.intValue.flatMap { $0 >= 0 && $0 < 100_000 ? Int($0) : nil } }
         event.bytes = take(.bytes) { value in value.intValue.flatMap { $0 >= 0 ? $0 : nil } }
         event.durationMS = take(.durationMS) { $0.numberValue }
-        if event.durationMS == nil, !isConsumed("duration"), let seconds = member("duration")?.numberValue {
-            consumed.append("duration")
+        if event.durationMS == nil, let seconds = takeSpecial(duration, \.numberValue) {
             event.durationMS = seconds * 1000
         }
         event.message = take(.message, Self.string)
@@ -105,33 +145,23 @@ struct JSONEventMapper {
 
         if let changes = take(.changes, Self.changes) {
             event.changes = changes
-        } else if case let (before, after) = (member("before")?.objectValue, member("after")?.objectValue),
-            before != nil || after != nil
-        {
-            // `after` alone is a creation (old values absent), `before` alone a deletion.
-            if before != nil { consumed.append("before") }
-            if after != nil { consumed.append("after") }
-            event.changes = Self.diff(before: before ?? [:], after: after ?? [:])
+        } else if before != nil || after != nil {
+            // `after` alone is a creation (old values absent), `before` alone a deletion. Each is
+            // read only when it holds an object and was not mapped as an alias.
+            let old = takeSpecial(before, \.objectValue)
+            let new = takeSpecial(after, \.objectValue)
+            if old != nil || new != nil { event.changes = Self.diff(before: old ?? [:], after: new ?? [:]) }
         }
 
-        for (name, value) in members where !isConsumed(name) {
-            event.attrs[name] = value
+        for index in members.indices where !isConsumed(index) {
+            event.attrs[members[index].key] = members[index].value
         }
-    }
-
-    /// The value of the last member called `name`.
-    private func member(_ name: String) -> JSONValue? {
-        members.last { $0.key == name }?.value
     }
 
     /// The first alias of `field` holding an object.
     private mutating func takeObject(_ field: JSONEventField) -> (String, [String: JSONValue])? {
-        for candidate in candidates[field.rawValue] where !isConsumed(candidate.name) {
-            guard let object = candidate.value.objectValue else { continue }
-            consumed.append(candidate.name)
-            return (candidate.name, object)
-        }
-        return nil
+        guard let object = take(field, \.objectValue) else { return nil }
+        return (members[lastTaken].key, object)
     }
 
 }
@@ -157,5 +187,25 @@ private struct NestedObject {
     func keepRest(as name: String, in event: inout AuditEvent) {
         let rest = members.filter { !used.contains($0.key) }
         if !rest.isEmpty { event.attrs[name] = .object(rest) }
+    }
+}
+
+/// A set of member indices: a bit mask for the first 64, a list beyond (payloads are rarely that wide).
+struct MemberSet {
+    private var low: UInt64 = 0
+    private var high: [Int] = []
+
+    var isEmpty: Bool { low == 0 && high.isEmpty }
+
+    @inline(__always) func contains(_ index: Int) -> Bool {
+        index < 64 ? low & (1 << UInt64(index)) != 0 : high.contains(index)
+    }
+
+    @inline(__always) mutating func insert(_ index: Int) {
+        if index < 64 {
+            low |= 1 << UInt64(index)
+        } else if !high.contains(index) {
+            high.append(index)
+        }
     }
 }

@@ -167,7 +167,8 @@ public struct LineProcessor: Sendable {
         if event.message?.isEmpty == true { event.message = nil }
 
         if syslog.hasHeader {
-            var envelope: [String: JSONValue] = [:]
+            // Sized once: growing from empty rehashes at every one of up to five members.
+            var envelope = [String: JSONValue](minimumCapacity: 5)
             if !syslog.isPriorityDefaulted {
                 if let facility = syslog.facility { envelope["facility"] = .int(Int64(facility)) }
                 if let severity = syslog.severity { envelope["severity"] = .int(Int64(severity)) }

@@ -40,6 +40,20 @@ import VigilParsers
         #expect(event.attrs == ["ip": .null, "n": 2])
     }
 
+    @Test func aMappedNameLeavesNoEarlierCopyInAttrs() throws {
+        let event = try Self.parse(#"{"user":null,"user":"bob","duration":"slow","duration":2,"before":1,"after":{"a":1}}"#)
+        #expect(event.actor == "bob" && event.durationMS == 2000)
+        #expect(event.changes == [AuditEvent.Change(field: "a", old: nil, new: 1)])
+        #expect(event.attrs == ["before": 1])
+    }
+
+    @Test func mapsMembersBeyondTheSixtyFourth() throws {
+        let filler = (0..<70).map { "\"f\($0)\":\($0)" }.joined(separator: ",")
+        let event = try Self.parse("{\(filler),\"user\":\"carol\",\"duration\":0.5,\"f3\":\"last\"}")
+        #expect(event.actor == "carol" && event.durationMS == 500)
+        #expect(event.attrs.count == 70 && event.attrs["f3"] == "last" && event.attrs["user"] == nil)
+    }
+
     @Test func beforeAndAfterObjectsBecomeChanges() throws {
         let event = try Self.parse(#"{"user":"a","action":"update","before":{"email":"x@a"},"after":{"email":"y@a"}}"#)
         #expect(event.changes == [AuditEvent.Change(field: "email", old: "x@a", new: "y@a")])
