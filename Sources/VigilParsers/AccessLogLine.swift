@@ -30,6 +30,8 @@ struct AccessLogLine {
         event.kind = kind
         if let time { event.time = time }
         event.attrs = attrs
+        // Room for what this, the request mapping and the envelope add, allocated once.
+        event.attrs.reserveCapacity(attrs.count + 6)
         fillClient(&event)
         if let user = Self.present(user) { event.actor = user }
         if let ident = Self.present(ident) { event.attrs["ident"] = .string(ident) }
@@ -78,25 +80,23 @@ struct AccessLogLine {
     /// `METHOD SP target SP HTTP/x.y` → its parts. A line that is not one (`-`, TLS bytes logged as
     /// `\x16\x03...`, garbage) has no method, and its text is the target: the URL exactly as logged.
     static func splitRequest(_ line: String) -> (method: String?, target: String?, version: String?) {
-        let bytes = line.utf8
-        guard let firstSpace = bytes.firstIndex(of: UInt8(ascii: " ")) else {
-            return (nil, line, nil)
-        }
-        let method = bytes[bytes.startIndex..<firstSpace]
-        guard !method.isEmpty, method.count <= 24, method.allSatisfy(Self.isMethodByte) else {
-            return (nil, line, nil)
-        }
-        let lastSpace = bytes.lastIndex(of: UInt8(ascii: " ")) ?? firstSpace
-        let methodText = String(decoding: method, as: UTF8.self)
-        if lastSpace > firstSpace {
-            let tail = bytes[bytes.index(after: lastSpace)...]
-            if tail.starts(with: "HTTP/".utf8) {
-                let target = String(decoding: bytes[bytes.index(after: firstSpace)..<lastSpace], as: UTF8.self)
-                return (methodText, target, String(decoding: tail.dropFirst(5), as: UTF8.self))
+        var storage = line
+        return storage.withUTF8 { bytes in
+            guard let firstSpace = bytes.firstIndex(of: UInt8(ascii: " ")), firstSpace > 0, firstSpace <= 24,
+                UnsafeBufferPointer(rebasing: bytes[..<firstSpace]).allSatisfy(Self.isMethodByte)
+            else {
+                return (nil, line, nil)
             }
+            let method = String(decoding: UnsafeBufferPointer(rebasing: bytes[..<firstSpace]), as: UTF8.self)
+            let lastSpace = bytes.lastIndex(of: UInt8(ascii: " ")) ?? firstSpace
+            let tail = UnsafeBufferPointer(rebasing: bytes[(lastSpace + 1)...])
+            if lastSpace > firstSpace, tail.starts(with: "HTTP/".utf8) {
+                let target = String(decoding: UnsafeBufferPointer(rebasing: bytes[(firstSpace + 1)..<lastSpace]), as: UTF8.self)
+                return (method, target, String(decoding: UnsafeBufferPointer(rebasing: tail[(tail.startIndex + 5)...]), as: UTF8.self))
+            }
+            // HTTP/0.9 (`GET /`) or a target with spaces and no version.
+            return (method, String(decoding: UnsafeBufferPointer(rebasing: bytes[(firstSpace + 1)...]), as: UTF8.self), nil)
         }
-        // HTTP/0.9 (`GET /`) or a target with spaces and no version.
-        return (methodText, String(decoding: bytes[bytes.index(after: firstSpace)...], as: UTF8.self), nil)
     }
 
     private static func isMethodByte(_ byte: UInt8) -> Bool {

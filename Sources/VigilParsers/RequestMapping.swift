@@ -207,32 +207,49 @@ public struct RequestMapping: Sendable {
 
     enum AuthConvention { case login, logout }
 
-    private static let loginWords: Set<String> = ["login", "signin", "sign-in", "sign_in", "log-in", "logon", "log_in"]
-    private static let logoutWords: Set<String> = [
-        "logout", "signout", "sign-out", "sign_out", "log-out", "logoff", "log_out", "log-off",
-    ]
+    private static let loginWords = ["login", "signin", "sign-in", "sign_in", "log-in", "logon", "log_in"].map { Array($0.utf8) }
+    private static let logoutWords = ["logout", "signout", "sign-out", "sign_out", "log-out", "logoff", "log_out", "log-off"]
+        .map { Array($0.utf8) }
 
     /// Whether the URL's last path segment names a login or logout (`/admin/auth/login/`, `/wp-login.php`).
     static func authConvention(_ url: String) -> AuthConvention? {
-        let bytes = url.utf8
-        var end = bytes.firstIndex { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? bytes.endIndex
-        while end > bytes.startIndex, bytes[bytes.index(before: end)] == UInt8(ascii: "/") {
-            end = bytes.index(before: end)
-        }
+        var url = url
+        return url.withUTF8 { authConvention(bytes: $0) }
+    }
+
+    /// `authConvention` over UTF-8: called for every web request, so no string is built. The
+    /// segment (at most 24 bytes) is cut at its first `.`; when it is no word itself, the part
+    /// after its last `-` or `_` is tried (`wp-login`, `customer_logout`). Letters match
+    /// ASCII-case-insensitively.
+    static func authConvention(bytes: UnsafeBufferPointer<UInt8>) -> AuthConvention? {
+        var end = bytes.firstIndex { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? bytes.count
+        while end > 0, bytes[end - 1] == UInt8(ascii: "/") { end -= 1 }
         var start = end
-        while start > bytes.startIndex, bytes[bytes.index(before: start)] != UInt8(ascii: "/") {
-            start = bytes.index(before: start)
+        while start > 0, bytes[start - 1] != UInt8(ascii: "/") { start -= 1 }
+        guard end > start, end - start <= 24 else { return nil }
+        var wordEnd = start
+        while wordEnd < end, bytes[wordEnd] != UInt8(ascii: ".") { wordEnd += 1 }
+        let word = UnsafeBufferPointer(rebasing: bytes[start..<wordEnd])
+        if let convention = authWord(word) { return convention }
+        guard let separator = word.lastIndex(where: { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }) else {
+            return nil
         }
-        guard end > start, bytes.distance(from: start, to: end) <= 24 else { return nil }
-        var word = Substring(url)[start..<end].lowercased()
-        if let dot = word.firstIndex(of: ".") { word = String(word[..<dot]) }
-        if let separator = word.lastIndex(where: { $0 == "-" || $0 == "_" }), !loginWords.contains(word),
-            !logoutWords.contains(word)
-        {
-            word = String(word[word.index(after: separator)...])
+        return authWord(UnsafeBufferPointer(rebasing: word[(separator + 1)...]))
+    }
+
+    private static func authWord(_ word: UnsafeBufferPointer<UInt8>) -> AuthConvention? {
+        guard (5...8).contains(word.count) else { return nil }
+        func equals(_ candidate: [UInt8]) -> Bool {
+            guard candidate.count == word.count else { return false }
+            for i in 0..<word.count {
+                let byte = word[i]
+                let lower = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+                if lower != candidate[i] { return false }
+            }
+            return true
         }
-        if loginWords.contains(word) { return .login }
-        if logoutWords.contains(word) { return .logout }
+        if loginWords.contains(where: equals) { return .login }
+        if logoutWords.contains(where: equals) { return .logout }
         return nil
     }
 

@@ -42,6 +42,21 @@ import VigilParsers
         #expect(event.action == row.3 && event.outcome == row.4, "\(row)")
     }
 
+    static let longPrefix18 = String(repeating: "a", count: 18)
+
+    /// The last path segment decides (cut at its first dot, then after its last `-` or `_`),
+    /// letters in any case; a segment over 24 bytes is never a login.
+    @Test(arguments: [
+        ("/login", "login"), ("/Admin/Auth/LOGIN/", "login"), ("/wp-login.php?x=1", "login"),
+        ("/users/sign_in#top", "login"), ("/account/customer_logout", "logout"), ("/log-off", "logout"),
+        ("/", "create"), ("/blogin", "create"), ("/login-page", "create"), ("/lögin", "create"),
+        ("/" + longPrefix18 + "-login", "login"), ("/" + longPrefix18 + "a-login", "create"),
+        ("https://h/x/signout", "logout"),
+    ] as [(String, String)])
+    func loginAndLogoutComeFromTheLastSegment(_ row: (String, String)) {
+        #expect(Self.mapped(RequestMapping(), "POST", row.0, status: 302).action == row.1, "\(row.0)")
+    }
+
     @Test func missingStatusIsUnknown() {
         #expect(Self.mapped(RequestMapping(), "GET", "/", status: nil).outcome == "unknown")
     }
