@@ -30,8 +30,6 @@ struct AccessLogLine {
         event.kind = kind
         if let time { event.time = time }
         event.attrs = attrs
-        // Room for what this, the request mapping and the envelope add, allocated once.
-        event.attrs.reserveCapacity(attrs.count + 6)
         fillClient(&event)
         if let user = Self.present(user) { event.actor = user }
         if let ident = Self.present(ident) { event.attrs["ident"] = .string(ident) }
