@@ -36,6 +36,7 @@ struct JSONEventMapper {
     init(members: [(key: String, value: JSONValue)], aliases: JSONAliasTable, timeZone: TimeZone) {
         self.members = members
         self.timeZone = timeZone
+        let targets = aliases.targets
         for (index, member) in members.enumerated() {
             guard let entry = aliases.lookup(member.key) else { continue }
             named.insert(index)
@@ -45,7 +46,7 @@ struct JSONEventMapper {
             case .before: before = index
             case .after: after = index
             }
-            for target in entry.targets {
+            for target in targets[entry.targets] {
                 let field = target.field.rawValue
                 // A repeated name: its last value stands (and a null there leaves the field unset).
                 if fieldsWithCandidates & (1 << field) != 0,
