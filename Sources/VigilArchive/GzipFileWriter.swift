@@ -1,84 +1,81 @@
-import CZlib
+import CDeflate
 import Crypto
 import Foundation
 
-/// Writes one gzip member to a file in constant memory, hashing the compressed bytes as they are
-/// written (the manifest's SHA-256) and counting bytes in and out.
+/// Writes gzip to a file as a series of members of at most ``memberSize`` uncompressed bytes each,
+/// compressed whole by libdeflate, hashing the compressed bytes as they are written (the manifest's
+/// SHA-256) and counting bytes in and out. `zcat` reads the members as one stream; memory stays
+/// bounded by one member and its compressed bound.
 final class GzipFileWriter {
+    /// Uncompressed bytes per gzip member. DEFLATE's window is 32 KiB, so members this large lose
+    /// nothing measurable to a single stream; ``GzipLineReader`` reads each one in a single call.
+    static let memberSize = 1 << 20
+
     let path: String
     private let descriptor: Int32
-    private var stream = z_stream()
-    private var output = [UInt8](repeating: 0, count: 1 << 17)
+    private let compressor: OpaquePointer
+    private var pending: [UInt8] = []
+    private var output: [UInt8]
     private var hasher = SHA256()
     private(set) var uncompressedBytes: Int64 = 0
     private(set) var compressedBytes: Int64 = 0
-    private var isFinished = false
 
     /// Creates (truncating) `path`.
     init(path: String, level: Int32 = 6) throws(ArchiveError) {
         self.path = path
+        guard let compressor = libdeflate_alloc_compressor(level) else {
+            throw .compression(path: path, reason: "libdeflate failed to start (level \(level))")
+        }
+        self.compressor = compressor
+        output = [UInt8](repeating: 0, count: libdeflate_gzip_compress_bound(compressor, Self.memberSize))
+        pending.reserveCapacity(Self.memberSize)
         descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
-        guard descriptor >= 0 else { throw .io(path: path, reason: String(cString: strerror(errno))) }
-        guard vigil_deflate_init_gzip(&stream, level) == Z_OK else {
-            // Fully initialised: `deinit` runs and closes the file; there is no stream to end.
-            isFinished = true
-            throw .compression(path: path, reason: "zlib failed to start")
+        guard descriptor >= 0 else {
+            libdeflate_free_compressor(compressor)
+            throw .io(path: path, reason: String(cString: strerror(errno)))
         }
     }
 
     deinit {
-        if !isFinished { deflateEnd(&stream) }
+        libdeflate_free_compressor(compressor)
         Glibc.close(descriptor)
     }
 
     func write(_ bytes: [UInt8]) throws(ArchiveError) {
         uncompressedBytes += Int64(bytes.count)
-        try bytes.withUnsafeBufferPointer { buffer throws(ArchiveError) in
-            // zlib only reads through next_in.
-            stream.next_in = buffer.baseAddress.map { UnsafeMutablePointer(mutating: $0) }
-            stream.avail_in = UInt32(buffer.count)
-            try pump(flush: Z_NO_FLUSH)
+        var offset = 0
+        while offset < bytes.count {
+            let take = min(Self.memberSize - pending.count, bytes.count - offset)
+            pending.append(contentsOf: bytes[offset..<offset + take])
+            offset += take
+            if pending.count == Self.memberSize { try compressPending() }
         }
     }
 
-    /// Ends the gzip member, flushes it to disk and returns the SHA-256 of the file.
+    /// Ends the last member, flushes the file to disk and returns the SHA-256 of the file.
     func finish() throws(ArchiveError) -> [UInt8] {
-        stream.next_in = nil
-        stream.avail_in = 0
-        try pump(flush: Z_FINISH)
-        deflateEnd(&stream)
-        isFinished = true
+        if !pending.isEmpty || compressedBytes == 0 { try compressPending() }
         guard fsync(descriptor) == 0 else { throw .io(path: path, reason: "fsync: \(String(cString: strerror(errno)))") }
         return Array(hasher.finalize())
     }
 
-    private func pump(flush: Int32) throws(ArchiveError) {
-        while true {
-            let result: Int32 = output.withUnsafeMutableBufferPointer { out in
-                stream.next_out = out.baseAddress
-                stream.avail_out = UInt32(out.count)
-                return deflate(&stream, flush)
+    private func compressPending() throws(ArchiveError) {
+        let produced = pending.withUnsafeBytes { input in
+            output.withUnsafeMutableBytes { out in
+                libdeflate_gzip_compress(compressor, input.baseAddress, input.count, out.baseAddress, out.count)
             }
-            let produced = output.count - Int(stream.avail_out)
-            if produced > 0 { try emit(produced) }
-            if result == Z_STREAM_END { return }
-            guard result == Z_OK || result == Z_BUF_ERROR else {
-                throw .compression(path: path, reason: "deflate returned \(result)")
-            }
-            if flush == Z_NO_FLUSH && stream.avail_in == 0 && stream.avail_out > 0 { return }
         }
-    }
-
-    private func emit(_ count: Int) throws(ArchiveError) {
+        guard produced > 0 else { throw .compression(path: path, reason: "libdeflate could not compress a member") }
+        pending.removeAll(keepingCapacity: true)
         try output.withUnsafeBufferPointer { buffer throws(ArchiveError) in
             var offset = 0
-            while offset < count {
-                let n = Glibc.write(descriptor, buffer.baseAddress.map { $0 + offset }, count - offset)
+            while offset < produced {
+                let n = Glibc.write(descriptor, buffer.baseAddress.map { $0 + offset }, produced - offset)
                 guard n > 0 else { throw .io(path: path, reason: String(cString: strerror(errno))) }
                 offset += n
             }
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[0..<count]))
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[0..<produced]))
         }
-        compressedBytes += Int64(count)
+        compressedBytes += Int64(produced)
     }
 }

@@ -1,36 +1,54 @@
+import CDeflate
 import CZlib
 import Crypto
 import Foundation
 
-/// Streams the lines of a gzip file (one or more members) in constant memory, hashing the
+/// Streams the lines of a gzip file (one or more members) in bounded memory, hashing the
 /// compressed bytes it reads. A file that ends inside a member is reported as truncated.
+///
+/// Members up to ``maximumMember`` bytes each way (all that ``GzipFileWriter`` writes) are inflated
+/// whole by libdeflate. At the first member it cannot take whole (a single-stream file from another
+/// gzip, a member cut short or damaged) the reader goes on with zlib's streaming inflate from that
+/// member's start, which also names what is wrong.
 final class GzipLineReader {
     let path: String
     let size: Int64
     private let descriptor: Int32
-    private var stream = z_stream()
-    private let inputCapacity = 1 << 16
-    // Owned here so zlib can keep pointing into it between calls.
-    private let input: UnsafeMutablePointer<UInt8>
+
+    /// Compressed bytes read but not yet inflated: `buffer[low..<high]`.
+    private var buffer: UnsafeMutablePointer<UInt8>
+    private var capacity = 1 << 18
+    private var low = 0
+    private var high = 0
+    private var atEOF = false
+    /// The largest member (compressed or not) libdeflate is given whole.
+    static let maximumMember = 4 << 20
+    private let readChunk = 1 << 18
+
+    private let decompressor: OpaquePointer?
     private var output = [UInt8](repeating: 0, count: 1 << 18)
     private var pending: [UInt8] = []
     private var pendingStart = 0
     private var hasher = SHA256()
-    private var atEOF = false
-    private var memberOpen = false
     private var finished = false
     private(set) var consumed: Int64 = 0
     /// The decrypted gzip bytes of an encrypted segment, read from memory instead of the file.
     private var memory: [UInt8]?
     private var memoryOffset = 0
+
+    /// zlib's stream once the reader fell back to it.
+    private var stream = z_stream()
     private var isInflating = false
+    private var memberOpen = false
 
     init(path: String, cipher: SegmentCipher? = nil) throws(ArchiveError) {
         self.path = path
-        input = .allocate(capacity: inputCapacity)
+        buffer = .allocate(capacity: capacity)
+        decompressor = libdeflate_alloc_decompressor()
         descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
-            input.deallocate()
+            buffer.deallocate()
+            if let decompressor { libdeflate_free_decompressor(decompressor) }
             throw .io(path: path, reason: String(cString: strerror(errno)))
         }
         var status = stat()
@@ -47,17 +65,14 @@ final class GzipLineReader {
             hasher.update(data: all)
             memory = try cipher.open(Array(all), path: path)
         }
-        guard vigil_inflate_init_auto(&stream) == Z_OK else {
-            throw .compression(path: path, reason: "zlib failed to start")
-        }
-        isInflating = true
-        stream.avail_in = 0
+        if decompressor == nil { try startZlib() }
     }
 
     deinit {
         if isInflating { inflateEnd(&stream) }
+        if let decompressor { libdeflate_free_decompressor(decompressor) }
         Glibc.close(descriptor)
-        input.deallocate()
+        buffer.deallocate()
     }
 
     /// The SHA-256 of the compressed bytes read so far (the whole file once `nextLine` returned nil).
@@ -88,36 +103,103 @@ final class GzipLineReader {
                 pending.removeFirst(pendingStart)
                 pendingStart = 0
             }
-            try fill()
+            if isInflating { try fillZlib() } else { try fillWhole() }
         }
     }
 
-    private func fill() throws(ArchiveError) {
-        if stream.avail_in == 0 {
-            let n: Int
-            if let memory {
-                n = min(inputCapacity, memory.count - memoryOffset)
-                memory.withUnsafeBufferPointer { buffer in
-                    if n > 0, let base = buffer.baseAddress { input.update(from: base + memoryOffset, count: n) }
-                }
-                memoryOffset += n
-            } else {
-                n = Glibc.read(descriptor, input, inputCapacity)
+    // MARK: - Compressed input
+
+    /// Appends the next chunk of the file (or of the decrypted bytes) to `buffer`, growing it up to
+    /// ``maximumMember`` plus a chunk; false at the end of the data.
+    private func readMore() throws(ArchiveError) -> Bool {
+        if atEOF { return false }
+        if low > 0 {
+            if high > low { buffer.update(from: buffer + low, count: high - low) }
+            high -= low
+            low = 0
+        }
+        if capacity - high < readChunk {
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
+            grown.update(from: buffer, count: high)
+            buffer.deallocate()
+            buffer = grown
+            capacity *= 2
+        }
+        let room = min(readChunk, capacity - high)
+        let n: Int
+        if let memory {
+            n = min(room, memory.count - memoryOffset)
+            memory.withUnsafeBufferPointer { source in
+                if n > 0, let base = source.baseAddress { (buffer + high).update(from: base + memoryOffset, count: n) }
             }
+            memoryOffset += n
+            consumed = memory.isEmpty ? size : size * Int64(memoryOffset) / Int64(memory.count)
+        } else {
+            n = Glibc.read(descriptor, buffer + high, room)
             guard n >= 0 else { throw .io(path: path, reason: String(cString: strerror(errno))) }
-            if n == 0 {
+            if n > 0 {
+                consumed += Int64(n)
+                hasher.update(bufferPointer: UnsafeRawBufferPointer(start: buffer + high, count: n))
+            }
+        }
+        if n == 0 {
+            atEOF = true
+            return false
+        }
+        high += n
+        return true
+    }
+
+    // MARK: - Whole members (libdeflate)
+
+    private func fillWhole() throws(ArchiveError) {
+        guard let decompressor else { return try startZlib() }
+        if low == high, !(try readMore()) {
+            finished = true
+            return
+        }
+        var used = 0
+        var produced = 0
+        let result = output.withUnsafeMutableBytes { out in
+            libdeflate_gzip_decompress_ex(
+                decompressor, buffer + low, high - low, out.baseAddress, out.count, &used, &produced)
+        }
+        if result == LIBDEFLATE_SUCCESS {
+            low += used
+            pending.append(contentsOf: output[0..<produced])
+            return
+        }
+        if result == LIBDEFLATE_INSUFFICIENT_SPACE, output.count < Self.maximumMember {
+            output = [UInt8](repeating: 0, count: min(output.count * 4, Self.maximumMember))
+            return
+        }
+        // BAD_DATA may only mean the member goes on past what is buffered.
+        if result == LIBDEFLATE_BAD_DATA, high - low < Self.maximumMember, try readMore() { return }
+        try startZlib()
+    }
+
+    // MARK: - Streaming (zlib)
+
+    /// Continues with zlib from the first member not inflated yet.
+    private func startZlib() throws(ArchiveError) {
+        guard vigil_inflate_init_auto(&stream) == Z_OK else {
+            throw .compression(path: path, reason: "zlib failed to start")
+        }
+        isInflating = true
+        stream.next_in = buffer + low
+        stream.avail_in = UInt32(high - low)
+    }
+
+    private func fillZlib() throws(ArchiveError) {
+        if stream.avail_in == 0 {
+            low = high
+            guard try readMore() else {
                 if memberOpen { throw .compression(path: path, reason: "the file ends inside the gzip stream (truncated)") }
                 finished = true
                 return
             }
-            if let memory {
-                consumed = memory.isEmpty ? size : size * Int64(memoryOffset) / Int64(memory.count)
-            } else {
-                consumed += Int64(n)
-                hasher.update(bufferPointer: UnsafeRawBufferPointer(start: input, count: n))
-            }
-            stream.avail_in = UInt32(n)
-            stream.next_in = input
+            stream.next_in = buffer + low
+            stream.avail_in = UInt32(high - low)
         }
         let result: Int32 = output.withUnsafeMutableBufferPointer { out in
             stream.next_out = out.baseAddress
