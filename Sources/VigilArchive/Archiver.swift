@@ -89,16 +89,27 @@ public actor Archiver {
         // events would otherwise hold the exit for minutes. The open segment is rebuilt from the
         // store on the next start, so nothing is lost.
         while !Task.isCancelled {
-            let batch: [StoredEvent]
+            // Lines are written from the rows' columns: no event is decoded and encoded again.
+            var failure: ArchiveError?
+            let segments = self.segments
+            let count: Int
             do {
-                batch = try reader.events(afterSeq: segments.nextSeq - 1, limit: 10_000)
+                count = try reader.forEachArchiveRow(afterSeq: segments.nextSeq - 1, limit: 10_000) { row in
+                    let appended = Result { () throws(ArchiveError) in
+                        try segments.append(
+                            line: row.line, seq: row.seq, time: row.time, prevHash: row.prevHash, hash: row.hash, now: now)
+                    }
+                    guard case .failure(let error) = appended else { return true }
+                    failure = error
+                    return false
+                }
             } catch {
                 throw .store("\(error)")
             }
-            guard !batch.isEmpty else { return }
-            try segments.append(batch, now: now)
-            report.archived += Int64(batch.count)
-            archivedEvents.increment(by: batch.count)
+            if let failure { throw failure }
+            guard count > 0 else { return }
+            report.archived += Int64(count)
+            archivedEvents.increment(by: count)
             archivedSeq.record(segments.nextSeq - 1)
             if segments.isDue(now: now), segments.openCount > 0, let manifest = try segments.close(now: now) {
                 report.closed.append(manifest.segment)

@@ -42,14 +42,27 @@ final class GzipFileWriter {
     }
 
     func write(_ bytes: [UInt8]) throws(ArchiveError) {
+        let result = bytes.withUnsafeBytes { buffer in Result { () throws(ArchiveError) in try write(buffer) } }
+        try result.get()
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws(ArchiveError) {
         uncompressedBytes += Int64(bytes.count)
         var offset = 0
         while offset < bytes.count {
             let take = min(Self.memberSize - pending.count, bytes.count - offset)
-            pending.append(contentsOf: bytes[offset..<offset + take])
+            pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + take]))
             offset += take
             if pending.count == Self.memberSize { try compressPending() }
         }
+    }
+
+    /// `line` and a newline.
+    func writeLine(_ line: UnsafeRawBufferPointer) throws(ArchiveError) {
+        try write(line)
+        uncompressedBytes += 1
+        pending.append(10)
+        if pending.count == Self.memberSize { try compressPending() }
     }
 
     /// Ends the last member, flushes the file to disk and returns the SHA-256 of the file.

@@ -99,26 +99,45 @@ public final class SegmentWriter {
     /// Appends events whose `seq` continues `nextSeq` without a gap.
     public func append(_ events: [StoredEvent], now: Timestamp) throws(ArchiveError) {
         for stored in events {
-            guard stored.seq == nextSeq else {
-                throw .store("expected the event with sequence number \(nextSeq) next, got \(stored.seq)")
-            }
             let event = stored.event
-            if open == nil {
-                let writer = try GzipFileWriter(path: directory.openPath)
-                open = OpenSegment(
-                    writer: writer, firstSeq: stored.seq, nextSeq: stored.seq, minTime: event.time, maxTime: event.time,
-                    firstPrevHash: event.prevHash ?? [], firstHash: event.hash ?? [], lastHash: [], opened: now)
+            let line = event.jsonBytes(includeChain: true)
+            let prevHash = event.prevHash ?? []
+            let hash = event.hash ?? []
+            let result = line.withUnsafeBytes { line in
+                prevHash.withUnsafeBytes { prevHash in
+                    hash.withUnsafeBytes { hash in
+                        Result { () throws(ArchiveError) in
+                            try append(line: line, seq: stored.seq, time: event.time, prevHash: prevHash, hash: hash, now: now)
+                        }
+                    }
+                }
             }
-            guard var segment = open else { return }
-            var line = event.jsonBytes(includeChain: true)
-            line.append(10)
-            try segment.writer.write(line)
-            segment.nextSeq += 1
-            segment.minTime = min(segment.minTime, event.time)
-            segment.maxTime = max(segment.maxTime, event.time)
-            segment.lastHash = event.hash ?? []
-            open = segment
+            try result.get()
         }
+    }
+
+    /// Appends one event as its line (chain fields included, no newline), read from the store
+    /// without decoding (`StoreReader.forEachArchiveRow`); `seq` must continue `nextSeq`.
+    public func append(
+        line: UnsafeRawBufferPointer, seq: Int64, time: Timestamp, prevHash: UnsafeRawBufferPointer,
+        hash: UnsafeRawBufferPointer, now: Timestamp
+    ) throws(ArchiveError) {
+        guard seq == nextSeq else {
+            throw .store("expected the event with sequence number \(nextSeq) next, got \(seq)")
+        }
+        if open == nil {
+            let writer = try GzipFileWriter(path: directory.openPath)
+            open = OpenSegment(
+                writer: writer, firstSeq: seq, nextSeq: seq, minTime: time, maxTime: time,
+                firstPrevHash: Array(prevHash), firstHash: Array(hash), lastHash: [], opened: now)
+        }
+        // Mutated in place through the optional: a copy would make every field's storage shared.
+        try open!.writer.writeLine(line)
+        open!.nextSeq += 1
+        if time < open!.minTime { open!.minTime = time }
+        if time > open!.maxTime { open!.maxTime = time }
+        open!.lastHash.removeAll(keepingCapacity: true)
+        open!.lastHash.append(contentsOf: hash)
     }
 
     /// Whether the open segment is due to close by size or age.

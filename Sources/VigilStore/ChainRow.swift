@@ -93,6 +93,34 @@ public struct ChainRow {
         w.raw("}")
     }
 
+    /// The row as `AuditEvent.jsonBytes(includeChain: true)` writes the event: the canonical JSON
+    /// with `prev_hash` and `hash` (lowercase hex) as its last members, when they are set.
+    static func encodeWithChain(_ s: SQLiteStatement, into w: inout JSONWriter) {
+        encode(s, into: &w)
+        w.bytes.removeLast()  // the closing brace
+        let st = s.statement
+        if sqlite3_column_type(st, 34) != SQLITE_NULL {
+            w.raw(",\"prev_hash\":\"")
+            appendHex(bytes(st, 34), to: &w.bytes)
+            w.raw("\"")
+        }
+        if sqlite3_column_type(st, 35) != SQLITE_NULL {
+            w.raw(",\"hash\":\"")
+            appendHex(bytes(st, 35), to: &w.bytes)
+            w.raw("\"")
+        }
+        w.raw("}")
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    static func appendHex(_ value: UnsafeRawBufferPointer, to bytes: inout [UInt8]) {
+        for byte in value {
+            bytes.append(hexDigits[Int(byte >> 4)])
+            bytes.append(hexDigits[Int(byte & 0xF)])
+        }
+    }
+
     static func bytes(_ st: OpaquePointer, _ column: Int32) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(start: sqlite3_column_blob(st, column), count: Int(sqlite3_column_bytes(st, column)))
     }
@@ -113,7 +141,49 @@ public struct ChainRow {
     }
 }
 
+/// One stored event as its archive line, read straight from the row like ``ChainRow``. The buffers
+/// point into SQLite's row and a reused writer: they are valid only inside the callback.
+public struct ArchiveRow {
+    public var seq: Int64
+    public var time: Timestamp
+    /// The event's JSONL line with its chain fields, without the newline: byte for byte what
+    /// `AuditEvent.jsonBytes(includeChain: true)` gives for the decoded event.
+    public var line: UnsafeRawBufferPointer
+    /// Empty when the column is NULL.
+    public var prevHash: UnsafeRawBufferPointer
+    public var hash: UnsafeRawBufferPointer
+}
+
 extension StoreReader {
+    /// Calls `body` for each stored event in chain order with `seq > afterSeq`, at most `limit`,
+    /// until it returns false: the archiver's read, with no `AuditEvent` decoded and encoded again.
+    /// - Returns: how many rows were given to `body`.
+    @discardableResult
+    public func forEachArchiveRow(afterSeq: Int64, limit: Int, _ body: (ArchiveRow) -> Bool) throws(StoreError) -> Int {
+        var count = 0
+        var writer = JSONWriter(capacity: 4096)
+        for partition in try refreshed() {
+            guard let lastSeq = partition.info.lastSeq, lastSeq > afterSeq else { continue }
+            let stmt = try partition.connection.prepare(
+                "SELECT " + EventRow.selectList + " FROM events WHERE seq > ? ORDER BY seq LIMIT ?")
+            try stmt.bind([.int(afterSeq), .int(Int64(limit - count))])
+            let st = stmt.statement
+            while try stmt.step() {
+                writer.bytes.removeAll(keepingCapacity: true)
+                ChainRow.encodeWithChain(stmt, into: &writer)
+                let more = writer.bytes.withUnsafeBytes { line in
+                    body(ArchiveRow(
+                        seq: stmt.int(0), time: Timestamp(microseconds: stmt.int(2)), line: line,
+                        prevHash: ChainRow.bytes(st, 34), hash: ChainRow.bytes(st, 35)))
+                }
+                count += 1
+                if !more { return count }
+            }
+            if count >= limit { break }
+        }
+        return count
+    }
+
     /// Calls `body` for each stored event in chain order with `seq > afterSeq`, at most `limit`.
     /// - Returns: how many rows were read.
     @discardableResult

@@ -113,7 +113,7 @@ import VigilStore
 }
 
 /// A small deterministic PRNG, so a failing case can be replayed.
-private struct SplitMix64: RandomNumberGenerator {
+struct SplitMix64: RandomNumberGenerator {
     var state: UInt64
 
     init(seed: UInt64) { self.state = seed }
@@ -130,7 +130,7 @@ private struct SplitMix64: RandomNumberGenerator {
 // MARK: - Random events and filters
 
 /// Events and filter text over small pools, so that terms often hit and often miss.
-private enum AgreementGenerator {
+enum AgreementGenerator {
     static let actors: [String?] = [
         nil, "alice", "bob", "Bob", "john.smith", "John Smith", "a*b", "x[1]?", "", "élodie", "e\u{301}lodie",
     ]
