@@ -62,22 +62,39 @@ for start in stride(from: 0, to: events.count, by: 10_000) {
     try store.append(Array(events[start..<min(events.count, start + 10_000)]), now: .now())
 }
 store.close()
-let stored = events.enumerated().map { StoredEvent(seq: Int64($0.offset + 1), event: $0.element) }
 
 // Write.
 let directory = ArchiveDirectory(path: root + "/archive")
 let writer = try SegmentWriter(directory: directory, options: SegmentOptions(maximumBytes: 1 << 40, maximumAge: 1 << 40))
+// As the archiver does: rows read from the store in batches of 10,000, written as lines.
+let storeReader = StoreReader(directory: root + "/store")
+let now = Timestamp.now()
 var start = DispatchTime.now()
-for chunk in stride(from: 0, to: stored.count, by: 10_000) {
-    try writer.append(Array(stored[chunk..<min(stored.count, chunk + 10_000)]), now: .now())
+var archivedSeq: Int64 = 0
+while true {
+    var failure: (any Error)?
+    let read = try storeReader.forEachArchiveRow(afterSeq: archivedSeq, limit: 10_000) { row in
+        do {
+            try writer.append(line: row.line, seq: row.seq, time: row.time, prevHash: row.prevHash, hash: row.hash, now: now)
+        } catch {
+            failure = error
+            return false
+        }
+        archivedSeq = row.seq
+        return true
+    }
+    if let failure { throw failure }
+    if read == 0 { break }
 }
+let appendSeconds = elapsed(start)
 let manifest = try writer.close(now: .now())
 let writeSeconds = elapsed(start)
 let compressed = (try FileManager.default.attributesOfItem(atPath: root + "/archive/" + (manifest?.segment ?? ""))[.size] as? NSNumber)?.doubleValue ?? 1
 let uncompressed = Double(manifest?.uncompressedBytes ?? 0)
 print(String(format: "events: %d, %.0f bytes/event uncompressed", count, uncompressed / Double(count)))
-print(String(format: "archive write: %.1f MB/s (uncompressed JSONL), %.0f events/s (incl. closing and verifying the segment)",
+print(String(format: "archive write: %.1f MB/s (uncompressed JSONL), %.0f events/s (read from the store, incl. closing and verifying the segment)",
              uncompressed / writeSeconds / 1e6, Double(count) / writeSeconds))
+print(String(format: "  of which reading and compressing %.2f s, closing (fsync, read back, verify) %.2f s", appendSeconds, writeSeconds - appendSeconds))
 print(String(format: "compression ratio: %.1fx (%.1f MB -> %.1f MB)", uncompressed / compressed, uncompressed / 1e6, compressed / 1e6))
 
 // Search.

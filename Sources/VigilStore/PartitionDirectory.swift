@@ -26,7 +26,13 @@ enum PartitionDirectory {
     static func read(number: Int, path: String, connection: SQLiteConnection) throws(StoreError) -> PartitionInfo {
         let stateText = try connection.scalarText("SELECT value FROM partition_meta WHERE key = 'state'")
         let state = stateText.flatMap(PartitionInfo.State.init(rawValue:)) ?? .current
-        let stmt = try connection.prepare("SELECT min(seq), max(seq), min(time), max(time) FROM events")
+        // One subquery per bound: each is a single look-up (rowid or time index), where the four
+        // aggregates in one SELECT scan the whole partition (~0.25 s for 400,000 rows), and this runs
+        // for the open partition before every query and every archiver batch.
+        let stmt = try connection.prepare("""
+            SELECT (SELECT min(seq) FROM events), (SELECT max(seq) FROM events),
+                (SELECT min(time) FROM events), (SELECT max(time) FROM events)
+            """)
         var info = PartitionInfo(number: number, path: path, state: state)
         if try stmt.step(), !stmt.isNull(0) {
             info.firstSeq = stmt.int(0)
