@@ -142,8 +142,8 @@ private struct Scanner {
             return
         }
         // Room for a typical audit payload up front (growing a dictionary rehashes every member);
-        // nested objects are mostly small.
-        if depth == 1 { members.reserve(12) }
+        // nested objects are mostly small, and four members fit one allocation.
+        members.reserve(depth == 1 ? 12 : 4)
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a member name") }

@@ -37,6 +37,7 @@ struct JSONEventMapper {
         self.members = members
         self.timeZone = timeZone
         let targets = aliases.targets
+        candidates.reserveCapacity(members.count)
         for (index, member) in members.enumerated() {
             guard let entry = aliases.lookup(member.key) else { continue }
             named.insert(index)
