@@ -7,8 +7,4 @@ static inline int vigil_inflate_init_auto(z_stream *stream) {
     return inflateInit2(stream, 15 + 32);
 }
 
-/// deflateInit2 for gzip output (windowBits 15 + 16) at the given level.
-static inline int vigil_deflate_init_gzip(z_stream *stream, int level) {
-    return deflateInit2(stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-}
 #endif

@@ -132,7 +132,14 @@ public final class SegmentWriter {
                 firstPrevHash: Array(prevHash), firstHash: Array(hash), lastHash: [], opened: now)
         }
         // Mutated in place through the optional: a copy would make every field's storage shared.
-        try open!.writer.writeLine(line)
+        do {
+            try open!.writer.writeLine(line)
+        } catch {
+            // A failed write (a full disk) leaves a member cut short: the open segment is dropped,
+            // and the next pass writes it again from the store.
+            discardOpen()
+            throw error
+        }
         open!.nextSeq += 1
         if time < open!.minTime { open!.minTime = time }
         if time > open!.maxTime { open!.maxTime = time }

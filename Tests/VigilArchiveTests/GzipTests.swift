@@ -21,6 +21,14 @@ import VigilTestSupport
         return (lines, reader.fileDigest())
     }
 
+    /// Writes `count` lines through a `GzipFileWriter`, returns the file's SHA-256.
+    @discardableResult
+    static func writeSegment(_ path: String, lines count: Int) throws -> [UInt8] {
+        let writer = try GzipFileWriter(path: path)
+        for line in Self.lines(count) { try writer.write(line + [10]) }
+        return try writer.finish()
+    }
+
     static func temporaryPath(_ name: String) -> String {
         NSTemporaryDirectory() + "vigil-gzip-\(getpid())-\(UInt32.random(in: 0...UInt32.max))-\(name)"
     }
@@ -69,9 +77,7 @@ import VigilTestSupport
     @Test func aFileCutInsideAMemberIsReportedTruncated() throws {
         let path = Self.temporaryPath("cut.gz")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let writer = try GzipFileWriter(path: path)
-        for line in Self.lines(30_000) { try writer.write(line + [10]) }
-        _ = try writer.finish()
+        try Self.writeSegment(path, lines: 30_000)
         let file = try #require(FileManager.default.contents(atPath: path))
         try file.prefix(file.count * 2 / 3).write(to: URL(fileURLWithPath: path))
         #expect {
@@ -84,13 +90,21 @@ import VigilTestSupport
     @Test func aDamagedByteIsAnErrorNotACrash() throws {
         let path = Self.temporaryPath("damaged.gz")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let writer = try GzipFileWriter(path: path)
-        for line in Self.lines(30_000) { try writer.write(line + [10]) }
-        _ = try writer.finish()
+        try Self.writeSegment(path, lines: 30_000)
         var file = try #require(FileManager.default.contents(atPath: path))
         file[file.count / 2] ^= 0xFF
         try file.write(to: URL(fileURLWithPath: path))
         #expect(throws: ArchiveError.self) { _ = try Self.readAll(path) }
+    }
+
+    @Test func aFullDiskIsReportedByTheWrite() throws {
+        let writer = try GzipFileWriter(path: "/dev/full")
+        #expect {
+            for line in Self.lines(30_000) { try writer.write(line + [10]) }
+            _ = try writer.finish()
+        } throws: { error in
+            "\(error)".contains("No space left")
+        }
     }
 
     @Test func anEmptySegmentIsOneEmptyMember() throws {
