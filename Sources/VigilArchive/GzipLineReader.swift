@@ -26,9 +26,11 @@ final class GzipLineReader {
     private let readChunk = 1 << 18
 
     private let decompressor: OpaquePointer?
-    private var output = [UInt8](repeating: 0, count: 1 << 18)
-    private var pending: [UInt8] = []
-    private var pendingStart = 0
+    /// Inflated text: `text[lineStart..<textEnd]` is not returned yet. Members are inflated straight
+    /// into the room after it, so no byte is copied between inflating and returning its line.
+    private var text = [UInt8](repeating: 0, count: GzipFileWriter.memberSize + (1 << 18))
+    private var textEnd = 0
+    private var lineStart = 0
     private var hasher = SHA256()
     private var finished = false
     private(set) var consumed: Int64 = 0
@@ -78,33 +80,52 @@ final class GzipLineReader {
     /// The SHA-256 of the compressed bytes read so far (the whole file once `nextLine` returned nil).
     func fileDigest() -> [UInt8] { Array(hasher.finalize()) }
 
-    /// The next line without its newline, or nil at the end of the data.
+    /// The next line without its newline, or nil at the end of the data. The slice is valid until
+    /// the next call.
     func nextLine() throws(ArchiveError) -> ArraySlice<UInt8>? {
         while true {
-            let start = pendingStart
-            let found = pending.withUnsafeBufferPointer { buffer -> Int? in
-                guard let base = buffer.baseAddress, start < buffer.count,
-                    let hit = memchr(base + start, 10, buffer.count - start)
-                else { return nil }
+            let start = lineStart
+            let end = textEnd
+            let found = text.withUnsafeBufferPointer { buffer -> Int? in
+                guard let base = buffer.baseAddress, start < end, let hit = memchr(base + start, 10, end - start) else {
+                    return nil
+                }
                 return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
             }
             if let newline = found {
-                let line = pending[pendingStart..<newline]
-                pendingStart = newline + 1
+                let line = text[lineStart..<newline]
+                lineStart = newline + 1
                 return line
             }
             if finished {
-                guard pendingStart < pending.count else { return nil }
-                let line = pending[pendingStart...]
-                pendingStart = pending.count
+                guard lineStart < textEnd else { return nil }
+                let line = text[lineStart..<textEnd]
+                lineStart = textEnd
                 return line
             }
-            if pendingStart > 0 {
-                pending.removeFirst(pendingStart)
-                pendingStart = 0
-            }
+            compactText()
             if isInflating { try fillZlib() } else { try fillWhole() }
         }
+    }
+
+    /// Moves the unfinished line to the front of `text`.
+    private func compactText() {
+        guard lineStart > 0 else { return }
+        let (start, count) = (lineStart, textEnd - lineStart)
+        text.withUnsafeMutableBufferPointer { buffer in
+            if count > 0, let base = buffer.baseAddress { memmove(base, base + start, count) }
+        }
+        textEnd = count
+        lineStart = 0
+    }
+
+    /// Doubles `text` (up to a whole member plus the unfinished line when `limit` is set); false when
+    /// it is that large already.
+    private func growText(limit: Int?) -> Bool {
+        let target = limit.map { min(text.count * 2, textEnd + $0) } ?? text.count * 2
+        guard target > text.count else { return false }
+        text.append(contentsOf: repeatElement(0, count: target - text.count))
+        return true
     }
 
     // MARK: - Compressed input
@@ -160,19 +181,17 @@ final class GzipLineReader {
         }
         var used = 0
         var produced = 0
-        let result = output.withUnsafeMutableBytes { out in
+        let (input, inputCount, offset) = (buffer + low, high - low, textEnd)
+        let result = text.withUnsafeMutableBytes { out in
             libdeflate_gzip_decompress_ex(
-                decompressor, buffer + low, high - low, out.baseAddress, out.count, &used, &produced)
+                decompressor, input, inputCount, out.baseAddress! + offset, out.count - offset, &used, &produced)
         }
         if result == LIBDEFLATE_SUCCESS {
             low += used
-            pending.append(contentsOf: output[0..<produced])
+            textEnd += produced
             return
         }
-        if result == LIBDEFLATE_INSUFFICIENT_SPACE, output.count < Self.maximumMember {
-            output = [UInt8](repeating: 0, count: min(output.count * 4, Self.maximumMember))
-            return
-        }
+        if result == LIBDEFLATE_INSUFFICIENT_SPACE, growText(limit: Self.maximumMember) { return }
         // BAD_DATA may only mean the member goes on past what is buffered.
         if result == LIBDEFLATE_BAD_DATA, high - low < Self.maximumMember, try readMore() { return }
         try startZlib()
@@ -201,13 +220,15 @@ final class GzipLineReader {
             stream.next_in = buffer + low
             stream.avail_in = UInt32(high - low)
         }
-        let result: Int32 = output.withUnsafeMutableBufferPointer { out in
-            stream.next_out = out.baseAddress
-            stream.avail_out = UInt32(out.count)
+        // Room for what one call inflates; a line longer than the text so far grows it.
+        if text.count - textEnd < 1 << 16 { _ = growText(limit: nil) }
+        let offset = textEnd
+        let result: Int32 = text.withUnsafeMutableBufferPointer { out in
+            stream.next_out = out.baseAddress! + offset
+            stream.avail_out = UInt32(out.count - offset)
             return inflate(&stream, Z_NO_FLUSH)
         }
-        let produced = output.count - Int(stream.avail_out)
-        if produced > 0 { pending.append(contentsOf: output[0..<produced]) }
+        textEnd = text.count - Int(stream.avail_out)
         switch result {
         case Z_OK, Z_BUF_ERROR:
             memberOpen = true
