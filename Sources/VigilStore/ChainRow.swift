@@ -160,36 +160,44 @@ extension StoreReader {
     /// - Returns: how many rows were given to `body`.
     @discardableResult
     public func forEachArchiveRow(afterSeq: Int64, limit: Int, _ body: (ArchiveRow) -> Bool) throws(StoreError) -> Int {
-        var count = 0
         var writer = JSONWriter(capacity: 4096)
-        for partition in try refreshed() {
-            guard let lastSeq = partition.info.lastSeq, lastSeq > afterSeq else { continue }
-            let stmt = try partition.connection.prepare(
-                "SELECT " + EventRow.selectList + " FROM events WHERE seq > ? ORDER BY seq LIMIT ?")
-            try stmt.bind([.int(afterSeq), .int(Int64(limit - count))])
+        return try forEachRow(afterSeq: afterSeq, limit: limit) { stmt in
+            writer.bytes.removeAll(keepingCapacity: true)
+            ChainRow.encodeWithChain(stmt, into: &writer)
             let st = stmt.statement
-            while try stmt.step() {
-                writer.bytes.removeAll(keepingCapacity: true)
-                ChainRow.encodeWithChain(stmt, into: &writer)
-                let more = writer.bytes.withUnsafeBytes { line in
-                    body(ArchiveRow(
-                        seq: stmt.int(0), time: Timestamp(microseconds: stmt.int(2)), line: line,
-                        prevHash: ChainRow.bytes(st, 34), hash: ChainRow.bytes(st, 35)))
-                }
-                count += 1
-                if !more { return count }
+            return writer.bytes.withUnsafeBytes { line in
+                body(ArchiveRow(
+                    seq: stmt.int(0), time: Timestamp(microseconds: stmt.int(2)), line: line,
+                    prevHash: ChainRow.bytes(st, 34), hash: ChainRow.bytes(st, 35)))
             }
-            if count >= limit { break }
         }
-        return count
     }
 
     /// Calls `body` for each stored event in chain order with `seq > afterSeq`, at most `limit`.
     /// - Returns: how many rows were read.
     @discardableResult
     public func forEachChainRow(afterSeq: Int64, limit: Int, _ body: (ChainRow) -> Void) throws(StoreError) -> Int {
-        var count = 0
         var writer = JSONWriter(capacity: 4096)
+        return try forEachRow(afterSeq: afterSeq, limit: limit) { stmt in
+            writer.bytes.removeAll(keepingCapacity: true)
+            ChainRow.encode(stmt, into: &writer)
+            let st = stmt.statement
+            let purged = ChainRow.isPurgeReceipt(st) ? ChainRow.purgedRange(stmt) : nil
+            writer.bytes.withUnsafeBytes { canonical in
+                body(ChainRow(
+                    seq: stmt.int(0), id: ChainRow.bytes(st, 1), time: Timestamp(microseconds: stmt.int(2)),
+                    canonical: canonical, prevHash: ChainRow.bytes(st, 34), hash: ChainRow.bytes(st, 35),
+                    purgedRange: purged))
+            }
+            return true
+        }
+    }
+
+    /// Steps through the rows with `seq > afterSeq` in chain order, at most `limit`, until `row`
+    /// returns false. Each partition is read on a connection of its own (no per-call locking;
+    /// sealed files through a memory map), opened for this walk only.
+    private func forEachRow(afterSeq: Int64, limit: Int, _ row: (SQLiteStatement) -> Bool) throws(StoreError) -> Int {
+        var count = 0
         for info in try partitions() where (info.lastSeq ?? 0) > afterSeq {
             let connection = try SQLiteConnection(path: info.path, readOnly: true)
             defer { connection.close() }
@@ -197,18 +205,9 @@ extension StoreReader {
             let stmt = try connection.prepare(
                 "SELECT " + EventRow.selectList + " FROM events WHERE seq > ? ORDER BY seq LIMIT ?")
             try stmt.bind([.int(afterSeq), .int(Int64(limit - count))])
-            let st = stmt.statement
             while try stmt.step() {
-                writer.bytes.removeAll(keepingCapacity: true)
-                ChainRow.encode(stmt, into: &writer)
-                let purged = ChainRow.isPurgeReceipt(st) ? ChainRow.purgedRange(stmt) : nil
-                writer.bytes.withUnsafeBytes { canonical in
-                    body(ChainRow(
-                        seq: stmt.int(0), id: ChainRow.bytes(st, 1), time: Timestamp(microseconds: stmt.int(2)),
-                        canonical: canonical, prevHash: ChainRow.bytes(st, 34), hash: ChainRow.bytes(st, 35),
-                        purgedRange: purged))
-                }
                 count += 1
+                if !row(stmt) { return count }
             }
             if count >= limit { break }
         }
