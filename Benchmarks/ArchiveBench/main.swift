@@ -118,9 +118,11 @@ func verify(_ label: String, store: String, archive: String) throws {
     let events = report.storeEvents + report.archivedEvents
     print(String(format: "verify (%@): %.0f events/s over %d events, %d findings", label, Double(events) / seconds, events, report.findings.count))
 }
-// VERIFY_RUNS=R repeats the verify passes (for a profiler).
-for _ in 0..<max(1, Int(ProcessInfo.processInfo.environment["VERIFY_RUNS"] ?? "") ?? 1) {
-    try verify("store", store: root + "/store", archive: root + "/none")
-    try verify("segments", store: root + "/none", archive: directory.path)
-    try verify("store + segments", store: root + "/store", archive: directory.path)
+// VERIFY_RUNS=R repeats the verify passes and VERIFY_ONLY=store|segments|both picks one (for a profiler).
+let environment = ProcessInfo.processInfo.environment
+let only = environment["VERIFY_ONLY"]
+for _ in 0..<max(1, Int(environment["VERIFY_RUNS"] ?? "") ?? 1) {
+    if only == nil || only == "store" { try verify("store", store: root + "/store", archive: root + "/none") }
+    if only == nil || only == "segments" { try verify("segments", store: root + "/none", archive: directory.path) }
+    if only == nil || only == "both" { try verify("store + segments", store: root + "/store", archive: directory.path) }
 }

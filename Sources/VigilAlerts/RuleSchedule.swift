@@ -105,13 +105,3 @@ public struct RuleSchedule: Sendable {
         return total <= 86_400 ? total % 86_400 : nil
     }
 }
-
-@inline(__always) func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
-    let q = a / b
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
-}
-
-@inline(__always) func floorModulo(_ a: Int64, _ b: Int64) -> Int64 {
-    let r = a % b
-    return r < 0 ? r + b : r
-}

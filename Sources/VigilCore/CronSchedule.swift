@@ -462,12 +462,14 @@ struct OffsetSpan {
 
 // MARK: - Arithmetic
 
-@inline(__always) private func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
+/// Division rounding towards negative infinity (for a positive `b`).
+@inlinable @inline(__always) public func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
     let quotient = a / b
     return a % b < 0 ? quotient - 1 : quotient
 }
 
-@inline(__always) private func floorModulo(_ a: Int64, _ b: Int64) -> Int64 {
+/// The remainder of `floorDivide`, in `0..<b` (for a positive `b`).
+@inlinable @inline(__always) public func floorModulo(_ a: Int64, _ b: Int64) -> Int64 {
     let remainder = a % b
     return remainder < 0 ? remainder + b : remainder
 }

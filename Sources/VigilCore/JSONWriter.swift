@@ -48,17 +48,26 @@ public struct JSONWriter: Sendable {
     }
 
     public mutating func write(_ value: Int64) {
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        JSONWriter.withDecimalDigits(value) { bytes.append(contentsOf: $0) }
+    }
+
+    /// Calls `body` with `value` in decimal (at most 20 bytes).
+    @inline(__always) static func withDecimalDigits(_ value: Int64, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
         var magnitude = value.magnitude
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes, enough for 20 digits
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes, enough for a sign and 20 digits
         var count = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
+        withUnsafeMutableBytes(of: &digits) { raw in
+            let buffer = raw.bindMemory(to: UInt8.self)
             repeat {
                 count += 1
                 buffer[24 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
                 magnitude /= 10
             } while magnitude > 0
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[(24 - count)...]))
+            if value < 0 {
+                count += 1
+                buffer[24 - count] = UInt8(ascii: "-")
+            }
+            body(UnsafeBufferPointer(rebasing: buffer[(24 - count)...]))
         }
     }
 
@@ -73,8 +82,6 @@ public struct JSONWriter: Sendable {
         return "\(value)"
     }
 
-    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
-
     public mutating func write(_ value: String) {
         var value = value
         value.withUTF8 { write(utf8: $0) }
@@ -83,14 +90,26 @@ public struct JSONWriter: Sendable {
     /// A JSON string of UTF-8 bytes (escaped like `write(_: String)`).
     public mutating func write(utf8: UnsafeBufferPointer<UInt8>) {
         bytes.append(UInt8(ascii: "\""))
-        let n = utf8.count
+        if let base = utf8.baseAddress {
+            JSONWriter.forEachRun(base, utf8.count) { start, n in
+                bytes.append(contentsOf: UnsafeBufferPointer(start: start, count: n))
+            } escape: { byte in
+                JSONWriter.forEachEscapeByte(byte) { bytes.append($0) }
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Splits `n` bytes of UTF-8 into the stretches that go into a JSON string as they are (`run`,
+    /// never empty) and the bytes that need an escape (`escape`), in order.
+    @inline(__always) static func forEachRun(
+        _ utf8: UnsafePointer<UInt8>, _ n: Int, run: (UnsafePointer<UInt8>, Int) -> Void, escape: (UInt8) -> Void
+    ) {
         var runStart = 0
         var i = 0
         while i < n {
             // Eight bytes at a time while none can need an escape (the common case).
-            if i + 8 <= n, let base = utf8.baseAddress,
-                !JSONWriter.mayNeedEscape(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
-            {
+            if i + 8 <= n, !JSONWriter.mayNeedEscape(UnsafeRawPointer(utf8 + i).loadUnaligned(as: UInt64.self)) {
                 i += 8
                 continue
             }
@@ -99,28 +118,37 @@ public struct JSONWriter: Sendable {
                 let byte = utf8[i]
                 i += 1
                 guard byte < 0x20 || byte == 0x22 || byte == 0x5C else { continue }
-                if runStart < i - 1 { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i - 1])) }
+                if runStart < i - 1 { run(utf8 + runStart, i - 1 - runStart) }
                 runStart = i
                 escape(byte)
             }
         }
-        if runStart < n { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
-        bytes.append(UInt8(ascii: "\""))
+        if runStart < n { run(utf8 + runStart, n - runStart) }
     }
 
-    private mutating func escape(_ byte: UInt8) {
-        bytes.append(UInt8(ascii: "\\"))
+    /// The escape sequence of a byte that needs one (at most six bytes), one byte at a time.
+    @inline(__always) static func forEachEscapeByte(_ byte: UInt8, _ put: (UInt8) -> Void) {
+        put(UInt8(ascii: "\\"))
         switch byte {
-        case 0x22: bytes.append(0x22)
-        case 0x5C: bytes.append(0x5C)
-        case 0x0A: bytes.append(UInt8(ascii: "n"))
-        case 0x0D: bytes.append(UInt8(ascii: "r"))
-        case 0x09: bytes.append(UInt8(ascii: "t"))
-        case 0x08: bytes.append(UInt8(ascii: "b"))
-        case 0x0C: bytes.append(UInt8(ascii: "f"))
+        case 0x22: put(0x22)
+        case 0x5C: put(0x5C)
+        case 0x0A: put(UInt8(ascii: "n"))
+        case 0x0D: put(UInt8(ascii: "r"))
+        case 0x09: put(UInt8(ascii: "t"))
+        case 0x08: put(UInt8(ascii: "b"))
+        case 0x0C: put(UInt8(ascii: "f"))
         default:
-            bytes.append(contentsOf: [UInt8(ascii: "u"), 0x30, 0x30, JSONWriter.hex[Int(byte >> 4)], JSONWriter.hex[Int(byte & 0xF)]])
+            put(UInt8(ascii: "u"))
+            put(0x30)
+            put(0x30)
+            put(JSONWriter.hexDigit(byte >> 4))
+            put(JSONWriter.hexDigit(byte & 0xF))
         }
+    }
+
+    /// The lowercase hex digit of a value in `0..<16`.
+    @inlinable @inline(__always) public static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? 0x30 + nibble : 0x61 - 10 + nibble
     }
 
     /// False when none of the eight bytes is a control character, `"` or `\\`. (A borrow can make

@@ -25,47 +25,63 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     /// Appends `2026-11-22T05:03:26.123456Z` to `out` without building intermediate strings
     /// (the canonical encoding writes two of these per event).
     public func appendRFC3339(to out: inout [UInt8]) {
-        var seconds = microseconds / 1_000_000
-        var micros = microseconds % 1_000_000
-        if micros < 0 {
-            micros += 1_000_000
-            seconds -= 1
-        }
-        var days = seconds / 86_400
-        var secondOfDay = seconds % 86_400
-        if secondOfDay < 0 {
-            secondOfDay += 86_400
-            days -= 1
-        }
-        let civil = CivilDate(daysSinceEpoch: days)
-        @inline(__always) func digits(_ value: Int64, _ width: Int) {
-            var divisor: Int64 = 1
-            for _ in 1..<width { divisor *= 10 }
-            var v = value
-            while divisor > 0 {
-                out.append(UInt8(0x30 + (v / divisor) % 10))
-                v %= divisor
-                divisor /= 10
+        var buffer: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &buffer) { raw in
+            let base = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            let count = writeRFC3339(to: base)
+            if count > 0 {
+                out.append(contentsOf: UnsafeBufferPointer(start: base, count: count))
+            } else {
+                // A year outside 0...9999 (only a damaged or hostile value gets here).
+                out.append(contentsOf: String(CivilDate(daysSinceEpoch: floorDivide(microseconds, 86_400_000_000)).year).utf8)
+                writeAfterYear(to: base)
+                out.append(contentsOf: UnsafeBufferPointer(start: base, count: 23))
             }
         }
-        if civil.year < 0 || civil.year > 9999 {
-            out.append(contentsOf: String(civil.year).utf8)
-        } else {
-            digits(civil.year, 4)
+    }
+
+    /// Writes the RFC 3339 form at `out`, which must have room for 27 bytes, and returns 27; or 0
+    /// (writing nothing) when the year is outside 0...9999.
+    public func writeRFC3339(to out: UnsafeMutablePointer<UInt8>) -> Int {
+        let year = CivilDate(daysSinceEpoch: floorDivide(microseconds, 86_400_000_000)).year
+        guard year >= 0, year <= 9999 else { return 0 }
+        Timestamp.digits(year, 4, at: out)
+        writeAfterYear(to: out + 4)
+        return 27
+    }
+
+    /// `-MM-DDTHH:MM:SS.ffffffZ`: 23 bytes.
+    private func writeAfterYear(to out: UnsafeMutablePointer<UInt8>) {
+        var micros = microseconds % 1_000_000
+        if micros < 0 { micros += 1_000_000 }
+        let seconds = floorDivide(microseconds, 1_000_000)
+        var secondOfDay = seconds % 86_400
+        if secondOfDay < 0 { secondOfDay += 86_400 }
+        let civil = CivilDate(daysSinceEpoch: floorDivide(seconds, 86_400))
+        out[0] = UInt8(ascii: "-")
+        Timestamp.digits(civil.month, 2, at: out + 1)
+        out[3] = UInt8(ascii: "-")
+        Timestamp.digits(civil.day, 2, at: out + 4)
+        out[6] = UInt8(ascii: "T")
+        Timestamp.digits(secondOfDay / 3600, 2, at: out + 7)
+        out[9] = UInt8(ascii: ":")
+        Timestamp.digits(secondOfDay / 60 % 60, 2, at: out + 10)
+        out[12] = UInt8(ascii: ":")
+        Timestamp.digits(secondOfDay % 60, 2, at: out + 13)
+        out[15] = UInt8(ascii: ".")
+        Timestamp.digits(micros, 6, at: out + 16)
+        out[22] = UInt8(ascii: "Z")
+    }
+
+    /// `value` as exactly `width` decimal digits (its lowest ones), zero-padded.
+    @inline(__always) private static func digits(_ value: Int64, _ width: Int, at out: UnsafeMutablePointer<UInt8>) {
+        var v = value
+        var i = width
+        while i > 0 {
+            i -= 1
+            out[i] = UInt8(truncatingIfNeeded: 0x30 + v % 10)
+            v /= 10
         }
-        out.append(UInt8(ascii: "-"))
-        digits(civil.month, 2)
-        out.append(UInt8(ascii: "-"))
-        digits(civil.day, 2)
-        out.append(UInt8(ascii: "T"))
-        digits(secondOfDay / 3600, 2)
-        out.append(UInt8(ascii: ":"))
-        digits(secondOfDay / 60 % 60, 2)
-        out.append(UInt8(ascii: ":"))
-        digits(secondOfDay % 60, 2)
-        out.append(UInt8(ascii: "."))
-        digits(micros, 6)
-        out.append(UInt8(ascii: "Z"))
     }
 
     /// Builds an instant from calendar fields read in a zone `offsetSeconds` east of UTC.
@@ -229,3 +245,4 @@ public struct DigitScanner {
             microsecond: micros, offsetSeconds: offset)
     }
 }
+

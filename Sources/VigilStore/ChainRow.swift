@@ -17,107 +17,92 @@ public struct ChainRow {
     /// For a retention receipt (`kind: system`, `action: purge`), the sequence range it purged.
     public var purgedRange: ClosedRange<Int64>?
 
-    /// Mirrors `AuditEvent.encode(into:includeChain: false)` over the `Schema.columns` order.
-    static func encode(_ s: SQLiteStatement, into w: inout JSONWriter) {
+    /// Mirrors `AuditEvent.encode(into:includeChain: false)` over the `Schema.columns` order. A
+    /// text column is absent when SQLite gives no text for it (NULL), so one call tells both.
+    static func encode(_ s: SQLiteStatement, into w: inout JSONRowBuffer) {
         let st = s.statement
-        func string(_ column: Int32) {
+        @inline(__always) func field(_ prefix: StaticString, _ column: Int32, required: Bool = false) {
             if let pointer = sqlite3_column_text(st, column) {
-                w.write(utf8: UnsafeBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(st, column))))
-            } else {
-                w.raw("\"\"")
+                w.appendString(prefix: prefix, pointer, Int(sqlite3_column_bytes(st, column)))
+            } else if required {
+                w.appendString(prefix: prefix, prefix.utf8Start, 0)
             }
         }
-        func verbatim(_ column: Int32) {
+        @inline(__always) func verbatim(_ prefix: StaticString, _ column: Int32) {
             guard let pointer = sqlite3_column_text(st, column) else { return }
-            w.bytes.append(contentsOf: UnsafeBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(st, column))))
+            let n = Int(sqlite3_column_bytes(st, column))
+            w.reserve(prefix.utf8CodeUnitCount + n)
+            w.put(prefix)
+            w.put(pointer, n)
         }
-        func field(_ name: StaticString, _ column: Int32) {
-            guard sqlite3_column_type(st, column) != SQLITE_NULL else { return }
-            w.raw(",\"")
-            w.raw(name)
-            w.raw("\":")
-            string(column)
-        }
-        w.raw("{\"id\":")
-        string(1)
-        w.raw(",\"time\":\"")
-        Timestamp(microseconds: sqlite3_column_int64(st, 2)).appendRFC3339(to: &w.bytes)
-        w.raw("\",\"received\":\"")
-        Timestamp(microseconds: sqlite3_column_int64(st, 3)).appendRFC3339(to: &w.bytes)
-        w.raw("\",\"source\":")
-        string(4)
-        field("kind", 5)
-        field("host", 6)
-        field("app", 7)
-        field("actor", 8)
-        field("actor_id", 9)
-        field("actor_role", 10)
-        field("actor_type", 11)
-        field("impersonator", 12)
-        field("session", 13)
-        w.raw(",\"action\":")
-        string(14)
-        field("category", 15)
-        field("entity_type", 16)
-        field("entity_id", 17)
-        field("entity_name", 18)
-        field("outcome", 19)
-        field("severity", 20)
-        field("ip", 21)
-        field("user_agent", 23)
-        field("method", 24)
-        field("url", 25)
+        field("{\"id\":", 1, required: true)
+        w.appendTime(prefix: ",\"time\":", Timestamp(microseconds: sqlite3_column_int64(st, 2)))
+        w.appendTime(prefix: ",\"received\":", Timestamp(microseconds: sqlite3_column_int64(st, 3)))
+        field(",\"source\":", 4, required: true)
+        field(",\"kind\":", 5)
+        field(",\"host\":", 6)
+        field(",\"app\":", 7)
+        field(",\"actor\":", 8)
+        field(",\"actor_id\":", 9)
+        field(",\"actor_role\":", 10)
+        field(",\"actor_type\":", 11)
+        field(",\"impersonator\":", 12)
+        field(",\"session\":", 13)
+        field(",\"action\":", 14, required: true)
+        field(",\"category\":", 15)
+        field(",\"entity_type\":", 16)
+        field(",\"entity_id\":", 17)
+        field(",\"entity_name\":", 18)
+        field(",\"outcome\":", 19)
+        field(",\"severity\":", 20)
+        field(",\"ip\":", 21)
+        field(",\"user_agent\":", 23)
+        field(",\"method\":", 24)
+        field(",\"url\":", 25)
         if sqlite3_column_type(st, 26) != SQLITE_NULL {
-            w.raw(",\"status\":")
-            w.write(sqlite3_column_int64(st, 26))
+            w.appendInt(prefix: ",\"status\":", sqlite3_column_int64(st, 26))
         }
         if sqlite3_column_type(st, 27) != SQLITE_NULL {
-            w.raw(",\"duration_ms\":")
-            w.write(sqlite3_column_double(st, 27))
+            w.appendDouble(prefix: ",\"duration_ms\":", sqlite3_column_double(st, 27))
         }
         if sqlite3_column_type(st, 28) != SQLITE_NULL {
-            w.raw(",\"bytes\":")
-            w.write(sqlite3_column_int64(st, 28))
+            w.appendInt(prefix: ",\"bytes\":", sqlite3_column_int64(st, 28))
         }
-        if sqlite3_column_type(st, 29) != SQLITE_NULL {
-            w.raw(",\"changes\":")
-            verbatim(29)
-        }
-        field("message", 30)
-        if sqlite3_column_type(st, 31) != SQLITE_NULL {
-            w.raw(",\"attrs\":")
-            verbatim(31)
-        }
-        field("raw", 32)
-        field("error", 33)
-        w.raw("}")
+        verbatim(",\"changes\":", 29)
+        field(",\"message\":", 30)
+        verbatim(",\"attrs\":", 31)
+        field(",\"raw\":", 32)
+        field(",\"error\":", 33)
+        w.append("}")
     }
 
     /// The row as `AuditEvent.jsonBytes(includeChain: true)` writes the event: the canonical JSON
     /// with `prev_hash` and `hash` (lowercase hex) as its last members, when they are set.
-    static func encodeWithChain(_ s: SQLiteStatement, into w: inout JSONWriter) {
+    static func encodeWithChain(_ s: SQLiteStatement, into w: inout JSONRowBuffer) {
         encode(s, into: &w)
-        w.bytes.removeLast()  // the closing brace
+        w.count -= 1  // the closing brace
         let st = s.statement
-        if sqlite3_column_type(st, 34) != SQLITE_NULL {
-            w.raw(",\"prev_hash\":\"")
-            appendHex(bytes(st, 34), to: &w.bytes)
-            w.raw("\"")
+        @inline(__always) func hex(_ prefix: StaticString, _ column: Int32) {
+            guard let blob = sqlite3_column_blob(st, column) else { return }
+            let value = UnsafeRawBufferPointer(start: blob, count: Int(sqlite3_column_bytes(st, column)))
+            w.reserve(prefix.utf8CodeUnitCount + 2 * value.count + 1)
+            w.put(prefix)
+            for byte in value {
+                w.put(JSONWriter.hexDigit(byte >> 4))
+                w.put(JSONWriter.hexDigit(byte & 0xF))
+            }
+            w.put(UInt8(ascii: "\""))
         }
-        if sqlite3_column_type(st, 35) != SQLITE_NULL {
-            w.raw(",\"hash\":\"")
-            appendHex(bytes(st, 35), to: &w.bytes)
-            w.raw("\"")
-        }
-        w.raw("}")
+        hex(",\"prev_hash\":\"", 34)
+        hex(",\"hash\":\"", 35)
+        w.append("}")
     }
 
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
+    /// Lowercase hex.
     static func appendHex(_ value: UnsafeRawBufferPointer, to bytes: inout [UInt8]) {
         for byte in value {
-            bytes.append(hexDigits[Int(byte >> 4)])
-            bytes.append(hexDigits[Int(byte & 0xF)])
+            bytes.append(JSONWriter.hexDigit(byte >> 4))
+            bytes.append(JSONWriter.hexDigit(byte & 0xF))
         }
     }
 
@@ -128,7 +113,9 @@ public struct ChainRow {
     static func isPurgeReceipt(_ st: OpaquePointer) -> Bool {
         func equals(_ column: Int32, _ text: StaticString) -> Bool {
             let value = bytes(st, column)
-            return value.elementsEqual(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+            guard value.count == text.utf8CodeUnitCount else { return false }
+            for i in 0..<value.count where value[i] != text.utf8Start[i] { return false }
+            return true
         }
         return equals(14, "purge") && equals(5, "system") && equals(7, "vigil-archiver")
     }
@@ -160,16 +147,15 @@ extension StoreReader {
     /// - Returns: how many rows were given to `body`.
     @discardableResult
     public func forEachArchiveRow(afterSeq: Int64, limit: Int, _ body: (ArchiveRow) -> Bool) throws(StoreError) -> Int {
-        var writer = JSONWriter(capacity: 4096)
+        var writer = JSONRowBuffer(capacity: 16_384)
+        defer { writer.deallocate() }
         return try forEachRow(afterSeq: afterSeq, limit: limit) { stmt in
-            writer.bytes.removeAll(keepingCapacity: true)
+            writer.removeAll()
             ChainRow.encodeWithChain(stmt, into: &writer)
             let st = stmt.statement
-            return writer.bytes.withUnsafeBytes { line in
-                body(ArchiveRow(
-                    seq: stmt.int(0), time: Timestamp(microseconds: stmt.int(2)), line: line,
-                    prevHash: ChainRow.bytes(st, 34), hash: ChainRow.bytes(st, 35)))
-            }
+            return body(ArchiveRow(
+                seq: stmt.int(0), time: Timestamp(microseconds: stmt.int(2)), line: writer.bytes,
+                prevHash: ChainRow.bytes(st, 34), hash: ChainRow.bytes(st, 35)))
         }
     }
 
@@ -177,18 +163,16 @@ extension StoreReader {
     /// - Returns: how many rows were read.
     @discardableResult
     public func forEachChainRow(afterSeq: Int64, limit: Int, _ body: (ChainRow) -> Void) throws(StoreError) -> Int {
-        var writer = JSONWriter(capacity: 4096)
+        var writer = JSONRowBuffer(capacity: 16_384)
+        defer { writer.deallocate() }
         return try forEachRow(afterSeq: afterSeq, limit: limit) { stmt in
-            writer.bytes.removeAll(keepingCapacity: true)
+            writer.removeAll()
             ChainRow.encode(stmt, into: &writer)
             let st = stmt.statement
-            let purged = ChainRow.isPurgeReceipt(st) ? ChainRow.purgedRange(stmt) : nil
-            writer.bytes.withUnsafeBytes { canonical in
-                body(ChainRow(
-                    seq: stmt.int(0), id: ChainRow.bytes(st, 1), time: Timestamp(microseconds: stmt.int(2)),
-                    canonical: canonical, prevHash: ChainRow.bytes(st, 34), hash: ChainRow.bytes(st, 35),
-                    purgedRange: purged))
-            }
+            body(ChainRow(
+                seq: stmt.int(0), id: ChainRow.bytes(st, 1), time: Timestamp(microseconds: stmt.int(2)),
+                canonical: writer.bytes, prevHash: ChainRow.bytes(st, 34), hash: ChainRow.bytes(st, 35),
+                purgedRange: ChainRow.isPurgeReceipt(st) ? ChainRow.purgedRange(stmt) : nil))
             return true
         }
     }

@@ -67,29 +67,16 @@ public enum ExportRows {
         out.append(contentsOf: [0x0D, 0x0A])
     }
 
-    /// The chain members of a JSONL line, with their `Schema.columns` index.
-    private static let chainFields: [([UInt8], Int32)] = [(Array(#","prev_hash":""#.utf8), 34), (Array(#","hash":""#.utf8), 35)]
-
-    static func jsonl(_ s: SQLiteStatement, into w: inout JSONWriter) {
-        ChainRow.encode(s, into: &w)
-        w.bytes.removeLast()  // the closing brace: the chain fields come last
-        for (prefix, column) in chainFields where sqlite3_column_type(s.statement, column) != SQLITE_NULL {
-            w.bytes.append(contentsOf: prefix)
-            appendHex(s.statement, column, to: &w.bytes)
-            w.bytes.append(UInt8(ascii: "\""))
-        }
-        w.bytes.append(contentsOf: [UInt8(ascii: "}"), 0x0A])
+    static func jsonl(_ s: SQLiteStatement, into out: inout [UInt8], row: inout JSONRowBuffer) {
+        row.removeAll()
+        ChainRow.encodeWithChain(s, into: &row)
+        out.append(contentsOf: row.bytes)
+        out.append(0x0A)
     }
 
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
-    private static func appendHex(_ st: OpaquePointer?, _ column: Int32, to out: inout [UInt8]) {
-        guard let raw = sqlite3_column_blob(st, column) else { return }
-        let bytes = UnsafeRawBufferPointer(start: raw, count: Int(sqlite3_column_bytes(st, column)))
-        for b in bytes {
-            out.append(hexDigits[Int(b >> 4)])
-            out.append(hexDigits[Int(b & 0xF)])
-        }
+    private static func appendHex(_ st: OpaquePointer, _ column: Int32, to out: inout [UInt8]) {
+        guard sqlite3_column_type(st, column) != SQLITE_NULL else { return }
+        ChainRow.appendHex(ChainRow.bytes(st, column), to: &out)
     }
 
     /// One CSV cell: quoted when needed, and neutralised with a leading `'` when it starts with a
@@ -147,11 +134,13 @@ extension StoreReader {
         // Rows are written one after another into one buffer and kept as ranges; the page is that
         // buffer itself when the rows came in page order (one partition), else its ranges in order.
         var arena = JSONWriter(capacity: min(limit, 10_000) * 512)
+        var row = JSONRowBuffer(capacity: 16_384)
+        defer { row.deallocate() }
         let page = try rows(filter, limit: limit, before: cursor, now: now) { stmt -> Range<Int> in
             let start = arena.bytes.count
             switch format {
             case .csv: ExportRows.csv(stmt, into: &arena.bytes)
-            case .jsonl: ExportRows.jsonl(stmt, into: &arena)
+            case .jsonl: ExportRows.jsonl(stmt, into: &arena.bytes, row: &row)
             }
             return start..<arena.bytes.count
         }
