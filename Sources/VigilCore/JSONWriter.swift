@@ -79,7 +79,7 @@ public struct JSONWriter: Sendable {
     public static func format(_ value: Double) -> String {
         guard value.isFinite else { return "null" }
         if value.rounded() == value && abs(value) < 1e15 { return String(Int64(value)) }
-        return "\(value)"
+        return value.description
     }
 
     public mutating func write(_ value: String) {

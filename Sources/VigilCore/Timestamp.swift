@@ -33,8 +33,9 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
                 out.append(contentsOf: UnsafeBufferPointer(start: base, count: count))
             } else {
                 // A year outside 0...9999 (only a damaged or hostile value gets here).
-                out.append(contentsOf: String(CivilDate(daysSinceEpoch: floorDivide(microseconds, 86_400_000_000)).year).utf8)
-                writeAfterYear(to: base)
+                let civil = CivilDate(daysSinceEpoch: floorDivide(microseconds, 86_400_000_000))
+                out.append(contentsOf: String(civil.year).utf8)
+                writeAfterYear(civil, to: base)
                 out.append(contentsOf: UnsafeBufferPointer(start: base, count: 23))
             }
         }
@@ -43,21 +44,17 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     /// Writes the RFC 3339 form at `out`, which must have room for 27 bytes, and returns 27; or 0
     /// (writing nothing) when the year is outside 0...9999.
     public func writeRFC3339(to out: UnsafeMutablePointer<UInt8>) -> Int {
-        let year = CivilDate(daysSinceEpoch: floorDivide(microseconds, 86_400_000_000)).year
-        guard year >= 0, year <= 9999 else { return 0 }
-        Timestamp.digits(year, 4, at: out)
-        writeAfterYear(to: out + 4)
+        let civil = CivilDate(daysSinceEpoch: floorDivide(microseconds, 86_400_000_000))
+        guard civil.year >= 0, civil.year <= 9999 else { return 0 }
+        Timestamp.digits(civil.year, 4, at: out)
+        writeAfterYear(civil, to: out + 4)
         return 27
     }
 
-    /// `-MM-DDTHH:MM:SS.ffffffZ`: 23 bytes.
-    private func writeAfterYear(to out: UnsafeMutablePointer<UInt8>) {
-        var micros = microseconds % 1_000_000
-        if micros < 0 { micros += 1_000_000 }
-        let seconds = floorDivide(microseconds, 1_000_000)
-        var secondOfDay = seconds % 86_400
-        if secondOfDay < 0 { secondOfDay += 86_400 }
-        let civil = CivilDate(daysSinceEpoch: floorDivide(seconds, 86_400))
+    /// `-MM-DDTHH:MM:SS.ffffffZ`: 23 bytes; `civil` is this instant's date.
+    private func writeAfterYear(_ civil: CivilDate, to out: UnsafeMutablePointer<UInt8>) {
+        let micros = floorModulo(microseconds, 1_000_000)
+        let secondOfDay = floorModulo(floorDivide(microseconds, 1_000_000), 86_400)
         out[0] = UInt8(ascii: "-")
         Timestamp.digits(civil.month, 2, at: out + 1)
         out[3] = UInt8(ascii: "-")
