@@ -93,8 +93,15 @@ public struct ArchiveVerifier {
             Finding(kind, entry, detail, at: locations[Int(entry.location)])
         }
         // One chain: the store's copy where there is one, the archive's where retention removed it.
+        // With only one of them there is nothing to merge (and no second copy to hold in memory).
         var merged: [ChainEntry] = []
-        merged.reserveCapacity(max(archived.count, stored.count))
+        if archived.isEmpty || stored.isEmpty {
+            merged = archived.isEmpty ? stored : archived
+            stored = []
+            archived = []
+        } else {
+            merged.reserveCapacity(max(archived.count, stored.count))
+        }
         var a = 0
         var s = 0
         while a < archived.count || s < stored.count {

@@ -58,22 +58,36 @@ public struct Finding: Sendable, Equatable, CustomStringConvertible {
 /// What verification needs of one event, from the store or a segment: fixed-size fields only,
 /// so a chain of millions of entries is one flat allocation.
 struct ChainEntry: Sendable {
-    var seq: Int64
-    /// Nil when the stored text is not a ULID (the event was edited).
-    var id: EventID?
-    /// Nil when the stored text is not a canonical time.
-    var time: Timestamp?
+    // Laid out for a small stride (104 bytes): verify holds one per event.
     var prevHash: ChainHash
     var hash: ChainHash
-    /// SHA-256(prev_hash ‖ canonical event) equals `hash`.
-    var isIntact: Bool
+    var seq: Int64
+    private var storedID: EventID
+    private var storedTime: Timestamp
     /// Index into the verifier's location names (`store`, then the segments).
     var location: Int32
+    private var flags: UInt8
+
+    init(seq: Int64, id: EventID?, time: Timestamp?, prevHash: ChainHash, hash: ChainHash, isIntact: Bool, location: Int32) {
+        self.prevHash = prevHash
+        self.hash = hash
+        self.seq = seq
+        storedID = id ?? EventID(high: 0, low: 0)
+        storedTime = time ?? Timestamp(microseconds: 0)
+        self.location = location
+        flags = (isIntact ? 1 : 0) | (id == nil ? 0 : 2) | (time == nil ? 0 : 4)
+    }
+
+    /// Nil when the stored text is not a ULID (the event was edited).
+    var id: EventID? { flags & 2 != 0 ? storedID : nil }
+    /// Nil when the stored text is not a canonical time.
+    var time: Timestamp? { flags & 4 != 0 ? storedTime : nil }
+    /// SHA-256(prev_hash ‖ canonical event) equals `hash`.
+    var isIntact: Bool { flags & 1 != 0 }
 
     var idText: String { id?.description ?? "(id unreadable)" }
 }
 
-/// A SHA-256 value held inline.
 struct ChainHash: Hashable, Sendable {
     var words: (UInt64, UInt64, UInt64, UInt64)
 
