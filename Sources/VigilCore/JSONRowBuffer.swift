@@ -6,6 +6,10 @@ public struct JSONRowBuffer {
     @usableFromInline var base: UnsafeMutablePointer<UInt8>
     @usableFromInline var capacity: Int
     public var count = 0
+    /// The day (since the epoch) whose `YYYY-MM-DD` `appendTime` wrote last, and those 10 bytes:
+    /// an event's two times, and the next event's, mostly fall on the same day.
+    @usableFromInline var cachedDay = Int64.min
+    @usableFromInline var cachedDate: (UInt64, UInt64) = (0, 0)
 
     public init(capacity: Int = 4096) {
         self.capacity = max(capacity, 64)
@@ -63,46 +67,58 @@ public struct JSONRowBuffer {
     }
 
     /// Checked: `text`, then `utf8` as a JSON string, escaped like `JSONWriter.write(utf8:)`.
-    /// Eight bytes at a time go across with one load and one store while none needs an escape;
-    /// a word that may hold one goes byte by byte.
+    /// Eight bytes at a time go across with one load and one store; where one of them needs an
+    /// escape, the bytes before it stay, the escape follows, and the next word starts after it.
     public mutating func appendString(prefix text: StaticString, _ utf8: UnsafePointer<UInt8>, _ n: Int) {
-        reserve(text.utf8CodeUnitCount + 6 * n + 2)
+        // Room for the worst case, plus the spare bytes of the last word's store.
+        reserve(text.utf8CodeUnitCount + 6 * n + 10)
         put(text)
         var out = base + count
         out.pointee = UInt8(ascii: "\"")
         out += 1
         var i = 0
-        while i + 8 <= n {
-            let word = UnsafeRawPointer(utf8 + i).loadUnaligned(as: UInt64.self)
-            if !JSONWriter.mayNeedEscape(word) {
-                UnsafeMutableRawPointer(out).storeBytes(of: word, as: UInt64.self)
-                out += 8
-                i += 8
+        while i < n {
+            let length = min(8, n - i)
+            let word: UInt64
+            if length == 8 {
+                word = UnsafeRawPointer(utf8 + i).loadUnaligned(as: UInt64.self)
+            } else {
+                // The last bytes, topped up with spaces (which need no escape): from the string's
+                // last eight when it has eight, else one by one.
+                let spaces: UInt64 = 0x2020_2020_2020_2020
+                let shift = UInt64(8 * (8 - length))
+                if n >= 8 {
+                    word = UnsafeRawPointer(utf8 + n - 8).loadUnaligned(as: UInt64.self) >> shift | spaces << (64 - shift)
+                } else {
+                    var bytes: UInt64 = 0
+                    for k in 0..<length { bytes |= UInt64(utf8[i + k]) << UInt64(8 * k) }
+                    word = bytes | spaces << (64 - shift)
+                }
+            }
+            UnsafeMutableRawPointer(out).storeBytes(of: word, as: UInt64.self)
+            let mask = JSONWriter.escapeMask(word)
+            if mask == 0 {
+                out += length
+                i += length
                 continue
             }
-            for k in i..<(i + 8) { out = JSONRowBuffer.put(escaping: utf8[k], at: out) }
-            i += 8
-        }
-        while i < n {
-            out = JSONRowBuffer.put(escaping: utf8[i], at: out)
-            i += 1
+            let first = mask.trailingZeroBitCount >> 3
+            out += first
+            let byte = utf8[i + first]
+            if byte == 0x22 || byte == 0x5C {  // the common ones, without the switch's indirect jump
+                out[0] = 0x5C
+                out[1] = byte
+                out += 2
+            } else {
+                JSONWriter.forEachEscapeByte(byte) {
+                    out.pointee = $0
+                    out += 1
+                }
+            }
+            i += first + 1
         }
         out.pointee = UInt8(ascii: "\"")
         count = out + 1 - base
-    }
-
-    /// `byte` at `out`, or its escape sequence when it needs one; returns the byte after it.
-    @inline(__always) static func put(escaping byte: UInt8, at out: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
-        guard byte < 0x20 || byte == 0x22 || byte == 0x5C else {
-            out.pointee = byte
-            return out + 1
-        }
-        var next = out
-        JSONWriter.forEachEscapeByte(byte) {
-            next.pointee = $0
-            next += 1
-        }
-        return next
     }
 
     /// Checked: `text`, then `value` in decimal.
@@ -131,13 +147,20 @@ public struct JSONRowBuffer {
         reserve(text.utf8CodeUnitCount + 29)
         put(text)
         put(UInt8(ascii: "\""))
-        let written = time.writeRFC3339(to: base + count)
-        if written > 0 {
-            count += written
+        let day = floorDivide(time.microseconds, 86_400_000_000)
+        let out = base + count
+        if day == cachedDay {
+            withUnsafeBytes(of: cachedDate) { out.initialize(from: $0.baseAddress!.assumingMemoryBound(to: UInt8.self), count: 10) }
+            time.writeTimeOfDay(to: out + 10)
+            count += 27
+        } else if time.writeRFC3339(to: out) > 0 {
+            withUnsafeMutableBytes(of: &cachedDate) { $0.baseAddress!.copyMemory(from: out, byteCount: 10) }
+            cachedDay = day
+            count += 27
         } else {
-            var out: [UInt8] = []
-            time.appendRFC3339(to: &out)
-            out.withUnsafeBufferPointer { append($0.baseAddress!, $0.count) }
+            var long: [UInt8] = []
+            time.appendRFC3339(to: &long)
+            long.withUnsafeBufferPointer { append($0.baseAddress!, $0.count) }
             reserve(1)
         }
         put(UInt8(ascii: "\""))

@@ -151,14 +151,18 @@ public struct JSONWriter: Sendable {
         nibble < 10 ? 0x30 + nibble : 0x61 - 10 + nibble
     }
 
-    /// False when none of the eight bytes is a control character, `"` or `\\`. (A borrow can make
-    /// a byte after a real match look like one too, never hide one.)
-    @inline(__always) static func mayNeedEscape(_ word: UInt64) -> Bool {
+    /// False when none of the eight bytes is a control character, `"` or `\\`.
+    @inline(__always) static func mayNeedEscape(_ word: UInt64) -> Bool { escapeMask(word) != 0 }
+
+    /// The high bit of every byte of `word` (little-endian: the first byte lowest) that is a
+    /// control character, `"` or `\\`. A borrow can flag a byte above a real match too, never one
+    /// below it: the lowest flagged byte is always a real one.
+    @inline(__always) static func escapeMask(_ word: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let high: UInt64 = 0x8080_8080_8080_8080
         let control = (word &- ones &* 0x20) & ~word
         let q = word ^ (ones &* 0x22)
         let b = word ^ (ones &* 0x5C)
-        return (control | ((q &- ones) & ~q) | ((b &- ones) & ~b)) & high != 0
+        return (control | ((q &- ones) & ~q) | ((b &- ones) & ~b)) & high
     }
 }

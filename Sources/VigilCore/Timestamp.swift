@@ -53,21 +53,26 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// `-MM-DDTHH:MM:SS.ffffffZ`: 23 bytes; `civil` is this instant's date.
     private func writeAfterYear(_ civil: CivilDate, to out: UnsafeMutablePointer<UInt8>) {
-        let micros = floorModulo(microseconds, 1_000_000)
-        let secondOfDay = floorModulo(floorDivide(microseconds, 1_000_000), 86_400)
         out[0] = UInt8(ascii: "-")
         Timestamp.digits(civil.month, 2, at: out + 1)
         out[3] = UInt8(ascii: "-")
         Timestamp.digits(civil.day, 2, at: out + 4)
-        out[6] = UInt8(ascii: "T")
-        Timestamp.digits(secondOfDay / 3600, 2, at: out + 7)
-        out[9] = UInt8(ascii: ":")
-        Timestamp.digits(secondOfDay / 60 % 60, 2, at: out + 10)
-        out[12] = UInt8(ascii: ":")
-        Timestamp.digits(secondOfDay % 60, 2, at: out + 13)
-        out[15] = UInt8(ascii: ".")
-        Timestamp.digits(micros, 6, at: out + 16)
-        out[22] = UInt8(ascii: "Z")
+        writeTimeOfDay(to: out + 6)
+    }
+
+    /// `THH:MM:SS.ffffffZ`, the 17 bytes of the RFC 3339 form after the date, at `out`.
+    public func writeTimeOfDay(to out: UnsafeMutablePointer<UInt8>) {
+        let micros = floorModulo(microseconds, 1_000_000)
+        let secondOfDay = floorModulo(floorDivide(microseconds, 1_000_000), 86_400)
+        out[0] = UInt8(ascii: "T")
+        Timestamp.digits(secondOfDay / 3600, 2, at: out + 1)
+        out[3] = UInt8(ascii: ":")
+        Timestamp.digits(secondOfDay / 60 % 60, 2, at: out + 4)
+        out[6] = UInt8(ascii: ":")
+        Timestamp.digits(secondOfDay % 60, 2, at: out + 7)
+        out[9] = UInt8(ascii: ".")
+        Timestamp.digits(micros, 6, at: out + 10)
+        out[16] = UInt8(ascii: "Z")
     }
 
     /// `value` as exactly `width` decimal digits (its lowest ones), zero-padded.

