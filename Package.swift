@@ -139,7 +139,8 @@ let package = Package(
             swiftSettings: swiftSettings),
         // `./dev bench-archive`: segment write, search and verify rates.
         .executableTarget(
-            name: "ArchiveBench", dependencies: ["VigilCore", "VigilStore", "VigilPipeline", "VigilArchive"],
+            name: "ArchiveBench",
+            dependencies: ["VigilCore", "VigilStore", "VigilPipeline", "VigilArchive", .product(name: "Crypto", package: "swift-crypto")],
             path: "Benchmarks/ArchiveBench", swiftSettings: swiftSettings),
         // `./dev bench-web`: page latencies over a generated store (seeded straight through StoreWriter).
         .executableTarget(
