@@ -27,6 +27,11 @@ public actor Archiver {
     /// Submits receipt events to the pipeline; returns whether they were committed.
     private let submitReceipts: @Sendable ([AuditEvent]) async -> Bool
 
+    /// Reading rows, compressing and closing segments run here, at background priority: under a
+    /// burst they yield the cores to ingest and catch up when it ends (events are safe in the store
+    /// from their commit on).
+    private static let background = BackgroundThread(name: "vigil-archive-io")
+
     private let archivedEvents = Counter(label: "vigil_archive_events_total")
     private let closedSegments = Counter(label: "vigil_archive_segments_closed_total")
     private let archivedSeq = Gauge(label: "vigil_archive_seq")
@@ -64,7 +69,7 @@ public actor Archiver {
     public func tick(now: Timestamp) async throws(ArchiveError) -> Report {
         var report = Report()
         try archiveNew(now: now, report: &report)
-        if segments.isDue(now: now), let manifest = try segments.close(now: now) {
+        if segments.isDue(now: now), let manifest = try closeSegment(now: now) {
             report.closed.append(manifest.segment)
             closedSegments.increment()
             logger.info("Segment closed.", metadata: ["segment": "\(manifest.segment)", "events": "\(manifest.count)"])
@@ -78,7 +83,7 @@ public actor Archiver {
     public func rotate(now: Timestamp) throws(ArchiveError) -> SegmentManifest? {
         var report = Report()
         try archiveNew(now: now, report: &report)
-        return try segments.close(now: now)
+        return try closeSegment(now: now)
     }
 
     /// The last sequence number in a closed segment.
@@ -90,32 +95,52 @@ public actor Archiver {
         // store on the next start, so nothing is lost.
         while !Task.isCancelled {
             // Lines are written from the rows' columns: no event is decoded and encoded again.
-            var failure: ArchiveError?
             let segments = self.segments
-            let count: Int
-            do {
-                count = try reader.forEachArchiveRow(afterSeq: segments.nextSeq - 1, limit: 10_000) { row in
-                    let appended = Result { () throws(ArchiveError) in
-                        try segments.append(
-                            line: row.line, seq: row.seq, time: row.time, prevHash: row.prevHash, hash: row.hash, now: now)
+            let reader = self.reader
+            let count = try Archiver.inBackground { () throws(ArchiveError) -> Int in
+                var failure: ArchiveError?
+                let count: Int
+                do {
+                    count = try reader.forEachArchiveRow(afterSeq: segments.nextSeq - 1, limit: 10_000) { row in
+                        let appended = Result { () throws(ArchiveError) in
+                            try segments.append(
+                                line: row.line, seq: row.seq, time: row.time, prevHash: row.prevHash, hash: row.hash, now: now)
+                        }
+                        guard case .failure(let error) = appended else { return true }
+                        failure = error
+                        return false
                     }
-                    guard case .failure(let error) = appended else { return true }
-                    failure = error
-                    return false
+                } catch {
+                    throw .store("\(error)")
                 }
-            } catch {
-                throw .store("\(error)")
+                if let failure { throw failure }
+                return count
             }
-            if let failure { throw failure }
             guard count > 0 else { return }
             report.archived += Int64(count)
             archivedEvents.increment(by: count)
             archivedSeq.record(segments.nextSeq - 1)
-            if segments.isDue(now: now), segments.openCount > 0, let manifest = try segments.close(now: now) {
+            if segments.isDue(now: now), segments.openCount > 0, let manifest = try closeSegment(now: now) {
                 report.closed.append(manifest.segment)
                 closedSegments.increment()
             }
         }
+    }
+
+    /// Closes the open segment (fsync, read back, verify) on the background thread.
+    private func closeSegment(now: Timestamp) throws(ArchiveError) -> SegmentManifest? {
+        let segments = self.segments
+        return try Archiver.inBackground { () throws(ArchiveError) in try segments.close(now: now) }
+    }
+
+    private static func inBackground<T>(_ body: () throws(ArchiveError) -> T) throws(ArchiveError) -> T {
+        try background.run { () -> Result<T, ArchiveError> in
+            do throws(ArchiveError) {
+                return .success(try body())
+            } catch {
+                return .failure(error)
+            }
+        }.get()
     }
 
     private func checkpointIfDue(now: Timestamp) throws(ArchiveError) -> Bool {
