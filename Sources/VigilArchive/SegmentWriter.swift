@@ -169,7 +169,7 @@ public final class SegmentWriter {
             lastHash: Hex.encode(segment.lastHash), closed: now.rfc3339,
             uncompressedBytes: segment.writer.uncompressedBytes, signature: nil)
         // Verified from disk before it counts as closed: retention trusts closed segments.
-        let check = SegmentScanner.verify(path: directory.openPath, manifest: manifest, previousHash: nil)
+        let check = SegmentScanner.verify(path: directory.openPath, manifest: manifest, previousHash: nil, keepEntries: false)
         if let problem = check.findings.first {
             unlink(directory.openPath)
             throw .manifest(path: directory.openPath, reason: "the segment failed verification after writing: \(problem.text)")
@@ -182,7 +182,8 @@ public final class SegmentWriter {
             manifest.sha256 = Hex.encode(sealed)
             manifest.encrypted = true
             closedPath = directory.encryptedOpenPath
-            let again = SegmentScanner.verify(path: closedPath, manifest: manifest, previousHash: nil, cipher: cipher)
+            let again = SegmentScanner.verify(
+                path: closedPath, manifest: manifest, previousHash: nil, cipher: cipher, keepEntries: false)
             if let problem = again.findings.first {
                 unlink(closedPath)
                 throw .manifest(path: closedPath, reason: "the encrypted segment failed verification: \(problem.text)")

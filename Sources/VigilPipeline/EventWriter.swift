@@ -27,7 +27,7 @@ public final class EventWriter: @unchecked Sendable {
     private let lost = Counter(label: "vigil_events_lost_total")
 
     public init(
-        store: StoreWriter, queue: EventQueue, live: LiveStream, logger: Logger, batchSize: Int = 10_000,
+        store: StoreWriter, queue: EventQueue, live: LiveStream, logger: Logger, batchSize: Int = 4_000,
         linger: TimeInterval = 0.05, clock: @escaping @Sendable () -> Timestamp = Timestamp.now
     ) {
         self.store = store

@@ -104,9 +104,9 @@ public struct VigilConfiguration: Sendable {
     public struct Store: Sendable, Equatable {
         public var partitionEvents: Int64 = 500_000
         public var partitionSeconds: Int64 = 3600
-        public var batchSize: Int = 10_000
+        public var batchSize: Int = 4_000
         public var flushInterval: Double = 0.05
-        public var queueCapacity: Int = 20_000
+        public var queueCapacity: Int = 8_000
         public init() {}
     }
 
