@@ -88,6 +88,7 @@ struct ChainEntry: Sendable {
     var idText: String { id?.description ?? "(id unreadable)" }
 }
 
+/// A SHA-256 value held inline.
 struct ChainHash: Hashable, Sendable {
     var words: (UInt64, UInt64, UInt64, UInt64)
 

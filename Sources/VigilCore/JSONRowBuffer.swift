@@ -8,8 +8,8 @@ public struct JSONRowBuffer {
     public var count = 0
     /// The day (since the epoch) whose `YYYY-MM-DD` `appendTime` wrote last, and those 10 bytes:
     /// an event's two times, and the next event's, mostly fall on the same day.
-    @usableFromInline var cachedDay = Int64.min
-    @usableFromInline var cachedDate: (UInt64, UInt64) = (0, 0)
+    private var cachedDay = Int64.min
+    private var cachedDate: (UInt64, UInt64) = (0, 0)
 
     public init(capacity: Int = 4096) {
         self.capacity = max(capacity, 64)
