@@ -67,25 +67,25 @@ public struct Redactor: Sendable {
         // Values masked by their name in attrs/changes may also stand in the free text (the raw JSON
         // line holds `"old":"hunter2"` after `"field":"password"`): they are scrubbed there too.
         let secrets = builtInsActive ? secretValues(in: event) : []
-        redact(&event.message, .message, &report)
-        redact(&event.url, .url, &report)
-        redact(&event.raw, .raw, &report)
-        redact(&event.userAgent, .userAgent, &report)
-        redact(&event.error, .error, &report)
-        redact(&event.entityName, .entityName, &report)
-        redact(&event.entityID, .entityID, &report)
-        redact(&event.entityType, .entityType, &report)
-        redact(&event.actor, .actor, &report)
-        redact(&event.actorID, .actorID, &report)
-        redact(&event.actorRole, .actorRole, &report)
-        redact(&event.actorType, .actorType, &report)
-        redact(&event.impersonator, .impersonator, &report)
-        redact(&event.category, .category, &report)
-        redact(&event.host, .host, &report)
-        redact(&event.app, .app, &report)
+        if let masked = redacted(event.message, .message, &report) { event.message = masked }
+        if let masked = redacted(event.url, .url, &report) { event.url = masked }
+        if let masked = redacted(event.raw, .raw, &report) { event.raw = masked }
+        if let masked = redacted(event.userAgent, .userAgent, &report) { event.userAgent = masked }
+        if let masked = redacted(event.error, .error, &report) { event.error = masked }
+        if let masked = redacted(event.entityName, .entityName, &report) { event.entityName = masked }
+        if let masked = redacted(event.entityID, .entityID, &report) { event.entityID = masked }
+        if let masked = redacted(event.entityType, .entityType, &report) { event.entityType = masked }
+        if let masked = redacted(event.actor, .actor, &report) { event.actor = masked }
+        if let masked = redacted(event.actorID, .actorID, &report) { event.actorID = masked }
+        if let masked = redacted(event.actorRole, .actorRole, &report) { event.actorRole = masked }
+        if let masked = redacted(event.actorType, .actorType, &report) { event.actorType = masked }
+        if let masked = redacted(event.impersonator, .impersonator, &report) { event.impersonator = masked }
+        if let masked = redacted(event.category, .category, &report) { event.category = masked }
+        if let masked = redacted(event.host, .host, &report) { event.host = masked }
+        if let masked = redacted(event.app, .app, &report) { event.app = masked }
         if !rules.isEmpty {
-            redact(&event.session, .session, &report)
-            redact(&event.ip, .ip, &report)
+            if let masked = redacted(event.session, .session, &report) { event.session = masked }
+            if let masked = redacted(event.ip, .ip, &report) { event.ip = masked }
         }
         if !event.attrs.isEmpty, let attrs = redact(object: event.attrs, in: .attrs, &report) {
             event.attrs = attrs
@@ -151,10 +151,13 @@ public struct Redactor: Sendable {
 
     // MARK: - Fields
 
+    /// The masked copy of a field's value, or `nil` when nothing in it changed. The event is
+    /// written only then: an `inout` access to one of its fields would copy its shared storage
+    /// even when nothing is masked.
     @inline(__always)
-    private func redact(_ value: inout String?, _ field: RedactableField, _ report: inout RedactionReport) {
-        guard let text = value, let redacted = redact(text, field, &report) else { return }
-        value = redacted
+    private func redacted(_ value: String?, _ field: RedactableField, _ report: inout RedactionReport) -> String? {
+        guard let text = value else { return nil }
+        return redact(text, field, &report)
     }
 
     private func redact(_ text: String, _ field: RedactableField, _ report: inout RedactionReport) -> String? {
