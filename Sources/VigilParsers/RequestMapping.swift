@@ -256,13 +256,42 @@ public struct RequestMapping: Sendable {
     /// The path of `url` (scheme, host, query and fragment removed) as segments, after the prefix
     /// rewrites and parameter stripping.
     func segments(of url: String) -> [Substring] {
-        var path = Substring(url)
-        if let end = path.firstIndex(where: { $0 == "?" || $0 == "#" }) { path = path[..<end] }
-        if let scheme = path.range(of: "://") {
-            let rest = path[scheme.upperBound...]
-            path = rest.firstIndex(of: "/").map { rest[$0...] } ?? ""
+        // On UTF-8 bytes: `?`, `#`, `:` and `/` are ASCII, so every index found is a character
+        // boundary, and no grapheme breaking or Foundation search runs per event.
+        let whole = Substring(url)
+        let utf8 = whole.utf8
+        var end = utf8.endIndex
+        var start = utf8.startIndex
+        var sawScheme = false
+        var i = utf8.startIndex
+        while i < end {
+            let byte = utf8[i]
+            if byte == 0x3F || byte == 0x23 {  // ? #
+                end = i
+                break
+            }
+            if !sawScheme, byte == 0x3A, utf8[utf8.index(after: i)...].starts(with: [0x2F, 0x2F]) {  // ://
+                sawScheme = true
+                // The path starts at the host's first `/` (none: an empty path).
+                var j = utf8.index(i, offsetBy: 3)
+                while j < end, utf8[j] != 0x2F, utf8[j] != 0x3F, utf8[j] != 0x23 { j = utf8.index(after: j) }
+                start = j
+                i = j
+                continue
+            }
+            i = utf8.index(after: i)
         }
-        var parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        var parts: [Substring] = []
+        var segmentStart = start
+        i = start
+        while i <= end {
+            if i == end || utf8[i] == 0x2F {
+                if segmentStart < i { parts.append(whole[segmentStart..<i]) }
+                if i == end { break }
+                segmentStart = utf8.index(after: i)
+            }
+            i = utf8.index(after: i)
+        }
         for rewrite in rewrites where parts.count >= rewrite.from.count {
             if zip(parts, rewrite.from).allSatisfy({ Self.equalsIgnoringCase($0, $1) }) {
                 parts.replaceSubrange(0..<rewrite.from.count, with: rewrite.to)
