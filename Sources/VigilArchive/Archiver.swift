@@ -226,17 +226,28 @@ public actor Archiver {
     }
 
     /// Re-reads the covering segments and checks each expired event is there with the same hash.
+    /// Expired events and segment lines are both in seq order: one walk matches them, holding
+    /// nothing per line.
     private func isArchived(_ expired: [Expired], in manifests: [SegmentManifest]) throws(ArchiveError) -> Bool {
-        var hashes: [Int64: [UInt8]] = [:]
-        for manifest in manifests {
+        var next = 0  // the first expired event not matched yet
+        var allMatch = true
+        for manifest in manifests.sorted(by: { $0.firstSeq < $1.firstSeq }) {
             let result = SegmentScanner.verify(
-                path: directory.segmentPath(manifest), manifest: manifest, previousHash: nil, cipher: cipher)
+                path: directory.segmentPath(manifest), manifest: manifest, previousHash: nil, cipher: cipher,
+                keepEntries: false, visit: { entry in
+                // An expired event below this line's seq has no line: it is not archived.
+                while next < expired.count, expired[next].seq < entry.seq {
+                    allMatch = false
+                    next += 1
+                }
+                if next < expired.count, expired[next].seq == entry.seq {
+                    if ChainHash(expired[next].hash) != entry.hash { allMatch = false }
+                    next += 1
+                }
+            })
             guard result.findings.isEmpty else { return false }
-            for entry in result.entries where entry.seq >= (expired.first?.seq ?? 0) && entry.seq <= (expired.last?.seq ?? 0) {
-                hashes[entry.seq] = entry.hash.bytes
-            }
         }
-        return expired.allSatisfy { hashes[$0.seq] == $0.hash }
+        return allMatch && next == expired.count
     }
 
     static let receiptAction = "purge"

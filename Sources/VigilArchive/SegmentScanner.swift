@@ -9,14 +9,17 @@ public enum SegmentScanner {
         var findings: [Finding]
     }
 
-    /// - Parameter keepEntries: false when only the findings matter (a segment checked as it is
-    ///   closed): each line is then checked against the one before as it is read, holding no entry
-    ///   per event (a 64 MiB segment's ~560,000 entries took 58 MB), and the segment is read a
-    ///   second time, keeping them, only when a link is broken, for the detailed findings.
+    /// - Parameters:
+    ///   - keepEntries: false when only the findings matter (a segment checked as it is closed, or
+    ///     by retention): each line is then checked against the one before as it is read, holding no
+    ///     entry per event (a 64 MiB segment's ~560,000 entries took 58 MB), and the segment is read
+    ///     a second time, keeping them, only when a link is broken, for the detailed findings.
+    ///   - visit: called with each line's entry, in order, as it is read (once, on the first read).
     static func verify(
         path: String, manifest: SegmentManifest, previousHash: ChainHash?,
         publicKey: Curve25519.Signing.PublicKey? = nil, cipher: SegmentCipher? = nil, analyzeChain: Bool = true,
-        keepEntries: Bool = true, location: Int32 = 0, progress: ((Int64, Int64) -> Void)? = nil
+        keepEntries: Bool = true, location: Int32 = 0, progress: ((Int64, Int64) -> Void)? = nil,
+        visit: ((ChainEntry) -> Void)? = nil
     ) -> Result {
         let name = manifest.segment
         let start = previousHash ?? Hex.decode(manifest.firstPrevHash).flatMap(ChainHash.init)
@@ -27,6 +30,7 @@ public enum SegmentScanner {
         var last: ChainEntry?
         var linkBroken = false
         func record(_ entry: ChainEntry) {
+            visit?(entry)
             if keepEntries {
                 entries.append(entry)
             } else if !entry.isIntact || entry.prevHash != (last.map(\.hash) ?? start ?? entry.prevHash) {

@@ -85,6 +85,33 @@ import VigilTestSupport
         #expect(verify.findings.isEmpty, "\(verify.findings)")
     }
 
+    @Test func aPartitionKeepsItsExpiredEventsWhenOneDiffersFromItsArchivedCopy() async throws {
+        let fixture = try Self.fixture()
+        let archiver = try fixture.makeArchiver(retention: try Self.policy())
+        let now = Self.at(days: 2)
+        _ = try await archiver.rotate(now: now)
+        // The first partition's first view (seq 1) no longer carries the hash the segment holds.
+        let first = fixture.storeDirectory + "/p000001.sqlite"
+        let edit = try TestSupport.run("/usr/bin/sqlite3", [first, "UPDATE events SET hash = zeroblob(32) WHERE seq = 1"])
+        #expect(edit.status == 0, "\(edit.output)")
+        let report = try await archiver.tick(now: now)
+        #expect(report.purged == 10)  // the other partitions' views
+        #expect(fixture.receipts.count == 3)
+        #expect(try Self.count("action:view", in: fixture) == 4)
+    }
+
+    @Test func nothingIsPurgedWhenTheSegmentIsGone() async throws {
+        let fixture = try Self.fixture()
+        let archiver = try fixture.makeArchiver(retention: try Self.policy())
+        let manifest = try #require(try await archiver.rotate(now: Self.at(days: 0)))
+        let segment = fixture.archiveDirectory + "/" + manifest.segment
+        #expect(unlink(segment) == 0 && unlink(segment + SegmentManifest.suffix) == 0)
+        let report = try await archiver.tick(now: Self.at(days: 11))
+        #expect(report.purged == 0)
+        #expect(fixture.receipts.isEmpty)
+        #expect(try StoreReader(directory: fixture.storeDirectory).count() == 40)
+    }
+
     @Test func nothingIsPurgedWhenTheSegmentNoLongerVerifies() async throws {
         let fixture = try Self.fixture()
         let archiver = try fixture.makeArchiver(retention: try Self.policy())
