@@ -68,7 +68,7 @@ public final class EventWriter: @unchecked Sendable {
             while true {
                 let start = DispatchTime.now().uptimeNanoseconds
                 do {
-                    try store.append(records: batch.lazy.map(\.record), now: clock())
+                    try store.append(count: batch.count, now: clock()) { batch[$0].record }
                     commitTimer.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start))
                     break
                 } catch {

@@ -111,14 +111,24 @@ public final class StoreWriter {
         try append(records: events.map(EventRecord.init), now: now)
     }
 
-    /// Appends prepared records in one transaction (the writer's fast path).
+    /// Appends prepared records in one transaction.
     public func append(records: some RandomAccessCollection<EventRecord>, now: Timestamp) throws(StoreError) {
-        guard !records.isEmpty else { return }
+        try append(count: records.count, now: now) { records[records.index(records.startIndex, offsetBy: $0)] }
+    }
+
+    /// Appends `count` records in one transaction, `record(i)` giving the i-th (the writer's fast
+    /// path: a concrete closure over its batch copies only each record, where a generic collection
+    /// of batch elements copied every element through its value witnesses, then its record again).
+    public func append(count: Int, now: Timestamp, record: (Int) -> EventRecord) throws(StoreError) {
+        guard count > 0 else { return }
         try connection.execute("BEGIN IMMEDIATE")
         var seq = nextSeq
+        var lastHash: [UInt8] = []
         do {
-            for record in records {
-                try bind(record, seq: seq)
+            for index in 0..<count {
+                let current = record(index)
+                if index == count - 1 { lastHash = current.event.hash ?? [] }
+                try bind(current, seq: seq)
                 _ = try insert.step()
                 insert.reset()
                 seq += 1
@@ -131,7 +141,7 @@ public final class StoreWriter {
         }
         if partition.firstSeq == nil { partition.firstSeq = nextSeq }
         partition.lastSeq = seq - 1
-        if let last = records.last { head = ChainHead(seq: seq - 1, hash: last.event.hash ?? []) }
+        head = ChainHead(seq: seq - 1, hash: lastHash)
         var status = stat()
         if stat(partition.path + "-wal", &status) == 0, Int64(status.st_size) >= StoreWriter.checkpointBytes {
             sealer.requestCheckpoint(partition.path)
