@@ -135,14 +135,16 @@ public final class PipelineSink: LineSink {
         return events
     }
 
-    private func enqueue(_ prepared: [PreparedEvent], ack: CommitAck?) async {
+    // The batches are taken `consuming`: a copy of the array would make setting the ack copy
+    // every event in it.
+    private func enqueue(_ prepared: consuming [PreparedEvent], ack: CommitAck?) async {
         var prepared = prepared
         guard attach(ack, to: &prepared) else { return }
         await queue.submit(prepared)
         accepted.add(prepared.count, ordering: .relaxed)
     }
 
-    private func tryEnqueue(_ prepared: [PreparedEvent], ack: CommitAck?) -> Bool {
+    private func tryEnqueue(_ prepared: consuming [PreparedEvent], ack: CommitAck?) -> Bool {
         var prepared = prepared
         guard attach(ack, to: &prepared) else { return true }
         guard queue.trySubmit(prepared) else { return false }
@@ -156,7 +158,7 @@ public final class PipelineSink: LineSink {
             ack?.resolve(.committed)
             return false
         }
-        prepared[prepared.count - 1].ack = ack
+        if let ack { prepared[prepared.count - 1].ack = ack }
         return true
     }
 }
