@@ -232,9 +232,7 @@ public actor Archiver {
         var next = 0  // the first expired event not matched yet
         var allMatch = true
         for manifest in manifests.sorted(by: { $0.firstSeq < $1.firstSeq }) {
-            let result = SegmentScanner.verify(
-                path: directory.segmentPath(manifest), manifest: manifest, previousHash: nil, cipher: cipher,
-                keepEntries: false, visit: { entry in
+            func match(_ entry: ChainEntry) {
                 // An expired event below this line's seq has no line: it is not archived.
                 while next < expired.count, expired[next].seq < entry.seq {
                     allMatch = false
@@ -244,7 +242,10 @@ public actor Archiver {
                     if ChainHash(expired[next].hash) != entry.hash { allMatch = false }
                     next += 1
                 }
-            })
+            }
+            let result = SegmentScanner.verify(
+                path: directory.segmentPath(manifest), manifest: manifest, previousHash: nil, cipher: cipher,
+                keepEntries: false, visit: match)
             guard result.findings.isEmpty else { return false }
         }
         return allMatch && next == expired.count
