@@ -130,8 +130,8 @@ public struct JSONRowBuffer {
 
     /// Checked: `text`, then `value` as `JSONWriter.write(_: Double)` writes it.
     public mutating func appendDouble(prefix text: StaticString, _ value: Double) {
-        if value.rounded() == value && abs(value) < 1e15 {
-            appendInt(prefix: text, Int64(value))
+        if let integral = JSONWriter.integral(value) {
+            appendInt(prefix: text, integral)
             return
         }
         var formatted = JSONWriter.format(value)

@@ -78,8 +78,13 @@ public struct JSONWriter: Sendable {
     /// Shortest text that reads back as the same `Double`; non-finite values become `null`.
     public static func format(_ value: Double) -> String {
         guard value.isFinite else { return "null" }
-        if value.rounded() == value && abs(value) < 1e15 { return String(Int64(value)) }
+        if let integral = integral(value) { return String(integral) }
         return value.description
+    }
+
+    /// `value` as an integer when it is written as one: whole, and below 10^15 in magnitude.
+    @inline(__always) static func integral(_ value: Double) -> Int64? {
+        value.rounded() == value && abs(value) < 1e15 ? Int64(value) : nil
     }
 
     public mutating func write(_ value: String) {

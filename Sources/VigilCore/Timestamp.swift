@@ -61,7 +61,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     /// `THH:MM:SS.ffffffZ`, the 17 bytes of the RFC 3339 form after the date, at `out`.
-    public func writeTimeOfDay(to out: UnsafeMutablePointer<UInt8>) {
+    func writeTimeOfDay(to out: UnsafeMutablePointer<UInt8>) {
         let micros = floorModulo(microseconds, 1_000_000)
         let secondOfDay = floorModulo(floorDivide(microseconds, 1_000_000), 86_400)
         out[0] = UInt8(ascii: "T")
