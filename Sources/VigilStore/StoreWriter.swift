@@ -11,6 +11,8 @@ public final class StoreWriter {
     private let logger: Logger
     private var connection: SQLiteConnection
     private var insert: SQLiteStatement
+    /// The current row's text and blobs, bound in place (see ``RowArena``).
+    private let arena = RowArena()
     private var partition: PartitionInfo
     private var partitionOpened: Timestamp
     private let sealer: PartitionSealer
@@ -128,9 +130,10 @@ public final class StoreWriter {
             for index in 0..<count {
                 let current = record(index)
                 if index == count - 1 { lastHash = current.event.hash ?? [] }
-                try bind(current, seq: seq)
+                bind(current, seq: seq)
                 _ = try insert.step()
-                insert.reset()
+                // Every parameter is bound again for the next row: no sqlite3_clear_bindings.
+                sqlite3_reset(insert.statement)
                 seq += 1
             }
             try connection.execute("COMMIT")
@@ -178,62 +181,64 @@ public final class StoreWriter {
         flock(lockDescriptor, LOCK_UN)
     }
 
-    private func bind(_ record: EventRecord, seq: Int64) throws(StoreError) {
+    /// Binds one row. Text and blobs go through ``arena`` (bound in place, not copied by SQLite);
+    /// the id, `attrs` and `changes` columns come straight from the canonical bytes, which hold
+    /// exactly that text.
+    private func bind(_ record: EventRecord, seq: Int64) {
         let e = record.event
         let s = insert.statement
-        let canonical = record.canonical
-        /// Binds the canonical encoding's bytes in `range` as text (SQLite copies them).
-        func bindCanonical(_ range: Range<Int>?, at index: Int32) {
-            guard let range, !range.isEmpty else {
-                sqlite3_bind_null(s, index)
-                return
+        let arena = self.arena
+        arena.startRow()
+        record.canonical.bytes.withUnsafeBytes { canonical in
+            func bindCanonical(_ range: Range<Int>?, at index: Int32) {
+                guard let range, !range.isEmpty else {
+                    sqlite3_bind_null(s, index)
+                    return
+                }
+                arena.bindText(s, index, UnsafeRawBufferPointer(rebasing: canonical[range]))
             }
-            canonical.bytes.withUnsafeBufferPointer { bytes in
-                let base = UnsafeRawPointer(bytes.baseAddress! + range.lowerBound).assumingMemoryBound(to: CChar.self)
-                _ = vigil_bind_text(s, index, base, Int32(range.count))
-            }
+            bindCanonical(record.canonical.id, at: 2)
+            bindCanonical(record.canonical.changes, at: 30)
+            bindCanonical(record.canonical.attrs, at: 32)
         }
         sqlite3_bind_int64(s, 1, seq)
-        bindCanonical(canonical.id, at: 2)
         sqlite3_bind_int64(s, 3, e.time.microseconds)
         sqlite3_bind_int64(s, 4, e.received.microseconds)
-        insert.bindOptional(e.source, at: 5)
-        insert.bindOptional(e.kind, at: 6)
-        insert.bindOptional(e.host, at: 7)
-        insert.bindOptional(e.app, at: 8)
-        insert.bindOptional(e.actor, at: 9)
-        insert.bindOptional(e.actorID, at: 10)
-        insert.bindOptional(e.actorRole, at: 11)
-        insert.bindOptional(e.actorType, at: 12)
-        insert.bindOptional(e.impersonator, at: 13)
-        insert.bindOptional(e.session, at: 14)
-        insert.bindOptional(e.action, at: 15)
-        insert.bindOptional(e.category, at: 16)
-        insert.bindOptional(e.entityType, at: 17)
-        insert.bindOptional(e.entityID, at: 18)
-        insert.bindOptional(e.entityName, at: 19)
-        insert.bindOptional(e.outcome, at: 20)
-        insert.bindOptional(e.severity, at: 21)
-        insert.bindOptional(e.ip, at: 22)
+        arena.bindText(s, 5, e.source)
+        arena.bindText(s, 6, e.kind)
+        arena.bindText(s, 7, e.host)
+        arena.bindText(s, 8, e.app)
+        arena.bindText(s, 9, e.actor)
+        arena.bindText(s, 10, e.actorID)
+        arena.bindText(s, 11, e.actorRole)
+        arena.bindText(s, 12, e.actorType)
+        arena.bindText(s, 13, e.impersonator)
+        arena.bindText(s, 14, e.session)
+        arena.bindText(s, 15, e.action)
+        arena.bindText(s, 16, e.category)
+        arena.bindText(s, 17, e.entityType)
+        arena.bindText(s, 18, e.entityID)
+        arena.bindText(s, 19, e.entityName)
+        arena.bindText(s, 20, e.outcome)
+        arena.bindText(s, 21, e.severity)
+        arena.bindText(s, 22, e.ip)
         if let ip = record.ip {
             // Network order, so that addresses sort like their numbers.
             var bigEndian = (ip.high.bigEndian, ip.low.bigEndian)
-            withUnsafeBytes(of: &bigEndian) { _ = vigil_bind_blob(s, 23, $0.baseAddress, 16) }
+            withUnsafeBytes(of: &bigEndian) { arena.bindBlob(s, 23, $0) }
         } else {
             sqlite3_bind_null(s, 23)
         }
-        insert.bindOptional(e.userAgent, at: 24)
-        insert.bindOptional(e.method, at: 25)
-        insert.bindOptional(e.url, at: 26)
+        arena.bindText(s, 24, e.userAgent)
+        arena.bindText(s, 25, e.method)
+        arena.bindText(s, 26, e.url)
         if let status = e.status { sqlite3_bind_int64(s, 27, Int64(status)) } else { sqlite3_bind_null(s, 27) }
         if let d = e.durationMS { sqlite3_bind_double(s, 28, d) } else { sqlite3_bind_null(s, 28) }
         if let b = e.bytes { sqlite3_bind_int64(s, 29, b) } else { sqlite3_bind_null(s, 29) }
-        bindCanonical(canonical.changes, at: 30)
-        insert.bindOptional(e.message, at: 31)
-        bindCanonical(canonical.attrs, at: 32)
-        insert.bindOptional(e.raw, at: 33)
-        insert.bindOptional(e.error, at: 34)
-        if let p = e.prevHash { try insert.bind(.blob(p), at: 35) } else { sqlite3_bind_null(s, 35) }
-        if let h = e.hash { try insert.bind(.blob(h), at: 36) } else { sqlite3_bind_null(s, 36) }
+        arena.bindText(s, 31, e.message)
+        arena.bindText(s, 33, e.raw)
+        arena.bindText(s, 34, e.error)
+        arena.bindBlob(s, 35, e.prevHash)
+        arena.bindBlob(s, 36, e.hash)
     }
 }
