@@ -1,7 +1,9 @@
 /// `*` wildcard matching for route conditions (`app: "magento*"`, `host: "web-*"`).
 enum Glob {
     static func matches(_ pattern: String, _ text: String) -> Bool {
-        guard pattern.contains("*") else { return pattern == text }
+        // On the bytes: with Foundation imported, `String.contains(_:)` is a Foundation search (2 % of
+        // ingest's CPU time when four routes match on app names).
+        guard pattern.utf8.contains(UInt8(ascii: "*")) else { return pattern == text }
         let p = Array(pattern.utf8)
         let t = Array(text.utf8)
         var pi = 0
