@@ -23,14 +23,20 @@ public struct ReceivedLine: Sendable {
 /// The sender of a line: its network address, or for Unix sockets the kernel's credentials.
 public struct PeerInfo: Sendable, Equatable {
     /// `192.0.2.1:5140`, `[::1]:5140`, or the socket path for Unix sockets.
-    public var address: String?
+    public var address: String? { didSet { refresh() } }
     /// Host part of `address` (no port), used when a line carries no hostname.
     public var host: String?
-    public var uid: Int?
-    public var gid: Int?
-    public var pid: Int?
+    public var uid: Int? { didSet { refresh() } }
+    public var gid: Int? { didSet { refresh() } }
+    public var pid: Int? { didSet { refresh() } }
     /// `/proc/PID/exe` of the sender, when it could be read.
-    public var executable: String?
+    public var executable: String? { didSet { refresh() } }
+
+    /// The `attrs.peer` object of DESIGN.md. Built once per sender, not per line: every line of a
+    /// connection shares it.
+    public private(set) var jsonValue: JSONValue = .object([:])
+    /// Whether ``jsonValue`` has no member (nothing is known of the sender).
+    public private(set) var isEmpty = true
 
     public init(
         address: String? = nil, host: String? = nil, uid: Int? = nil, gid: Int? = nil, pid: Int? = nil,
@@ -42,17 +48,18 @@ public struct PeerInfo: Sendable, Equatable {
         self.gid = gid
         self.pid = pid
         self.executable = executable
+        refresh()
     }
 
-    /// The `attrs.peer` object of DESIGN.md.
-    public var jsonValue: JSONValue {
+    private mutating func refresh() {
         var o: [String: JSONValue] = [:]
         if let address { o["address"] = .string(address) }
         if let uid { o["uid"] = .int(Int64(uid)) }
         if let gid { o["gid"] = .int(Int64(gid)) }
         if let pid { o["pid"] = .int(Int64(pid)) }
         if let executable { o["exe"] = .string(executable) }
-        return .object(o)
+        isEmpty = o.isEmpty
+        jsonValue = .object(o)
     }
 }
 

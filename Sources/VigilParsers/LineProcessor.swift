@@ -178,7 +178,7 @@ public struct LineProcessor: Sendable {
             if !syslog.structuredData.isEmpty { envelope["structured_data"] = syslog.structuredDataJSON }
             if !envelope.isEmpty { event.attrs["syslog"] = .object(envelope) }
         }
-        if let peer = line.peer, peer.jsonValue != .object([:]) { event.attrs["peer"] = peer.jsonValue }
+        if let peer = line.peer, !peer.isEmpty { event.attrs["peer"] = peer.jsonValue }
         if let original = line.truncatedFrom {
             event.attrs["truncated"] = .bool(true)
             event.attrs["original_length"] = .int(Int64(original))
