@@ -33,14 +33,37 @@ extension AuditEvent {
         public var id: Range<Int>
         public var attrs: Range<Int>?
         public var changes: Range<Int>?
+        /// Where each text field's value stands in `bytes`, for the store to bind it from there.
+        public var textSpans = TextSpans()
     }
 
-    /// ``canonicalBytes`` with the ranges of its `id`, `attrs` and `changes` values.
+    /// The text fields whose canonical JSON may hold their value verbatim, in column order.
+    public enum TextField: Int, CaseIterable, Sendable {
+        case source, kind, host, app, actor, actorID, actorRole, actorType, impersonator, session, action, category
+        case entityType, entityID, entityName, outcome, severity, ip, userAgent, method, url, message, raw, error
+    }
+
+    /// Per text field: `0` when the field is `nil`, ``useField`` when its value must be read from the
+    /// event (it was escaped in the JSON, or the encoder did not record it), else the byte offset
+    /// (high 32 bits) and length (low 32 bits) of its unescaped UTF-8 in the encoding.
+    public struct TextSpans: Sendable {
+        public static let useField = UInt64.max
+        private var spans = InlineArray<24, UInt64>(repeating: TextSpans.useField)
+
+        public init() {}
+
+        public subscript(field: TextField) -> UInt64 {
+            get { spans[field.rawValue] }
+            set { spans[field.rawValue] = newValue }
+        }
+    }
+
+    /// ``canonicalBytes`` with the ranges of its `id`, `attrs` and `changes` values and the spans of its
+    /// text fields (see `canonicalEncoding(using:)`, which reuses a buffer across a batch).
     public var canonicalEncoding: CanonicalEncoding {
-        var writer = JSONWriter(capacity: encodedSizeEstimate)
-        var ranges = EncodedRanges()
-        encode(into: &writer, includeChain: false, ranges: &ranges)
-        return CanonicalEncoding(bytes: writer.bytes, id: ranges.id, attrs: ranges.attrs, changes: ranges.changes)
+        var buffer = JSONRowBuffer(capacity: encodedSizeEstimate)
+        defer { buffer.deallocate() }
+        return canonicalEncoding(using: &buffer)
     }
 
     struct EncodedRanges {

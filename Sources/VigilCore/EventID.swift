@@ -31,6 +31,12 @@ public struct EventID: Sendable, Hashable, Comparable, CustomStringConvertible {
         }
     }
 
+    /// Appends the 26 characters to `buffer`.
+    func appendText(to buffer: inout JSONRowBuffer) {
+        buffer.reserve(26)
+        buffer.withUnwritten(26) { write(to: $0) }
+    }
+
     /// Writes the 26 characters into the first 26 bytes of `out`.
     private func write(to out: UnsafeMutableRawBufferPointer) {
         EventID.alphabet.withUnsafeBufferPointer { alphabet in

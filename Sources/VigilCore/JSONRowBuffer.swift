@@ -54,6 +54,18 @@ public struct JSONRowBuffer {
         put(text.utf8Start, text.utf8CodeUnitCount)
     }
 
+    /// Unchecked: after `reserve`. Lets `body` write exactly `n` bytes at the end.
+    @inline(__always) mutating func withUnwritten(_ n: Int, _ body: (UnsafeMutableRawBufferPointer) -> Void) {
+        body(UnsafeMutableRawBufferPointer(start: base + count, count: n))
+        count += n
+    }
+
+    /// Checked: one byte.
+    @inlinable @inline(__always) public mutating func append(_ byte: UInt8) {
+        reserve(1)
+        put(byte)
+    }
+
     /// Checked.
     @inlinable public mutating func append(_ text: StaticString) {
         reserve(text.utf8CodeUnitCount)
@@ -119,6 +131,78 @@ public struct JSONRowBuffer {
         }
         out.pointee = UInt8(ascii: "\"")
         count = out + 1 - base
+    }
+
+    /// Checked: `text`, then `value` as a JSON string, escaped like `JSONWriter.write(_: String)`.
+    @inline(__always) public mutating func appendString(prefix text: StaticString, _ value: String) {
+        let done: Void? = value.utf8.withContiguousStorageIfAvailable { utf8 in
+            appendString(prefix: text, utf8.baseAddress ?? UnsafePointer(bitPattern: 1)!, utf8.count)
+        }
+        if done == nil {
+            var copy = value
+            copy.withUTF8 { appendString(prefix: text, $0.baseAddress ?? UnsafePointer(bitPattern: 1)!, $0.count) }
+        }
+    }
+
+    /// Checked: `value` as `JSONWriter.write(_: JSONValue)` writes it (object keys sorted).
+    public mutating func appendJSON(_ value: JSONValue) {
+        switch value {
+        case .null: append("null")
+        case .bool(let b): b ? append("true") : append("false")
+        case .int(let i): appendInt(prefix: "", i)
+        case .double(let d): appendDouble(prefix: "", d)
+        case .string(let s): appendString(prefix: "", s)
+        case .array(let elements):
+            append(UInt8(ascii: "["))
+            var first = true
+            for element in elements {
+                if !first { append(UInt8(ascii: ",")) }
+                first = false
+                appendJSON(element)
+            }
+            append(UInt8(ascii: "]"))
+        case .object(let members): appendJSON(object: members)
+        }
+    }
+
+    /// Checked: an object with its keys sorted, as `JSONWriter.write(object:)` writes it. The
+    /// members' order is found on the stack for small objects (an event's envelope, its peer):
+    /// no array of sorted members is allocated.
+    public mutating func appendJSON(object members: [String: JSONValue]) {
+        append(UInt8(ascii: "{"))
+        let n = members.count
+        if n == 1, let (key, value) = members.first {
+            appendString(prefix: "", key)
+            append(UInt8(ascii: ":"))
+            appendJSON(value)
+        } else if n > 1 {
+            withUnsafeTemporaryAllocation(of: Dictionary<String, JSONValue>.Index.self, capacity: n) { order in
+                order.initialize(repeating: members.startIndex)
+                defer { order.deinitialize() }
+                // Insertion sort by key: objects here hold a handful of members.
+                var filled = 0
+                var index = members.startIndex
+                while index != members.endIndex {
+                    let key = members[index].key
+                    var k = filled
+                    while k > 0 && key < members[order[k - 1]].key {
+                        order[k] = order[k - 1]
+                        k -= 1
+                    }
+                    order[k] = index
+                    filled += 1
+                    members.formIndex(after: &index)
+                }
+                for k in 0..<filled {
+                    if k > 0 { append(UInt8(ascii: ",")) }
+                    let member = members[order[k]]
+                    appendString(prefix: "", member.key)
+                    append(UInt8(ascii: ":"))
+                    appendJSON(member.value)
+                }
+            }
+        }
+        append(UInt8(ascii: "}"))
     }
 
     /// Checked: `text`, then `value` in decimal.

@@ -14,17 +14,26 @@ public struct PreparedEvent: Sendable {
 
     /// Gives `event` an id (unless it has one) from `ids` and encodes it.
     public init(_ event: AuditEvent, ids: inout EventIDGenerator) {
+        var buffer = JSONRowBuffer(capacity: 1024)
+        defer { buffer.deallocate() }
+        self.init(event, ids: &ids, buffer: &buffer)
+    }
+
+    /// Like ``init(_:ids:)``, encoding through `buffer` (reused across a batch).
+    init(_ event: AuditEvent, ids: inout EventIDGenerator, buffer: inout JSONRowBuffer) {
         var event = event
         if event.id == EventID(high: 0, low: 0) { event.id = ids.next(at: event.received) }
         // Only when set: a write would copy the event's fields, which the caller's array still shares.
         if event.prevHash != nil { event.prevHash = nil }
         if event.hash != nil { event.hash = nil }
-        record = EventRecord(event, canonical: event.canonicalEncoding)
+        record = EventRecord(event, canonical: event.canonicalEncoding(using: &buffer))
     }
 
     /// Prepares a batch with one id generator (ids increase within the batch).
     public static func batch(_ events: [AuditEvent]) -> [PreparedEvent] {
         var ids = EventIDGenerator()
-        return events.map { PreparedEvent($0, ids: &ids) }
+        var buffer = JSONRowBuffer(capacity: 8192)
+        defer { buffer.deallocate() }
+        return events.map { PreparedEvent($0, ids: &ids, buffer: &buffer) }
     }
 }

@@ -181,13 +181,15 @@ public final class StoreWriter {
         flock(lockDescriptor, LOCK_UN)
     }
 
-    /// Binds one row. Text and blobs go through ``arena`` (bound in place, not copied by SQLite);
-    /// the id, `attrs` and `changes` columns come straight from the canonical bytes, which hold
-    /// exactly that text.
+    /// Binds one row. Text and blobs go through ``arena`` (bound in place, not copied by SQLite).
+    /// Text comes from the canonical bytes wherever they hold it verbatim (the id, `attrs` and
+    /// `changes` always; other fields unless escaped), so most fields are never read as strings
+    /// here.
     private func bind(_ record: EventRecord, seq: Int64) {
         let e = record.event
         let s = insert.statement
         let arena = self.arena
+        let spans = record.canonical.textSpans
         arena.startRow()
         record.canonical.bytes.withUnsafeBytes { canonical in
             func bindCanonical(_ range: Range<Int>?, at index: Int32) {
@@ -200,28 +202,46 @@ public final class StoreWriter {
             bindCanonical(record.canonical.id, at: 2)
             bindCanonical(record.canonical.changes, at: 30)
             bindCanonical(record.canonical.attrs, at: 32)
+            @inline(__always) func text(_ index: Int32, _ field: AuditEvent.TextField, _ value: () -> String?) {
+                let span = spans[field]
+                if span == 0 {
+                    sqlite3_bind_null(s, index)
+                } else if span == AuditEvent.TextSpans.useField {
+                    arena.bindText(s, index, value())
+                } else {
+                    let start = Int(span >> 32)
+                    let range = start..<(start + Int(span & 0xFFFF_FFFF))
+                    arena.bindText(s, index, UnsafeRawBufferPointer(rebasing: canonical[range]))
+                }
+            }
+            text(5, .source) { e.source }
+            text(6, .kind) { e.kind }
+            text(7, .host) { e.host }
+            text(8, .app) { e.app }
+            text(9, .actor) { e.actor }
+            text(10, .actorID) { e.actorID }
+            text(11, .actorRole) { e.actorRole }
+            text(12, .actorType) { e.actorType }
+            text(13, .impersonator) { e.impersonator }
+            text(14, .session) { e.session }
+            text(15, .action) { e.action }
+            text(16, .category) { e.category }
+            text(17, .entityType) { e.entityType }
+            text(18, .entityID) { e.entityID }
+            text(19, .entityName) { e.entityName }
+            text(20, .outcome) { e.outcome }
+            text(21, .severity) { e.severity }
+            text(22, .ip) { e.ip }
+            text(24, .userAgent) { e.userAgent }
+            text(25, .method) { e.method }
+            text(26, .url) { e.url }
+            text(31, .message) { e.message }
+            text(33, .raw) { e.raw }
+            text(34, .error) { e.error }
         }
         sqlite3_bind_int64(s, 1, seq)
         sqlite3_bind_int64(s, 3, e.time.microseconds)
         sqlite3_bind_int64(s, 4, e.received.microseconds)
-        arena.bindText(s, 5, e.source)
-        arena.bindText(s, 6, e.kind)
-        arena.bindText(s, 7, e.host)
-        arena.bindText(s, 8, e.app)
-        arena.bindText(s, 9, e.actor)
-        arena.bindText(s, 10, e.actorID)
-        arena.bindText(s, 11, e.actorRole)
-        arena.bindText(s, 12, e.actorType)
-        arena.bindText(s, 13, e.impersonator)
-        arena.bindText(s, 14, e.session)
-        arena.bindText(s, 15, e.action)
-        arena.bindText(s, 16, e.category)
-        arena.bindText(s, 17, e.entityType)
-        arena.bindText(s, 18, e.entityID)
-        arena.bindText(s, 19, e.entityName)
-        arena.bindText(s, 20, e.outcome)
-        arena.bindText(s, 21, e.severity)
-        arena.bindText(s, 22, e.ip)
         if let ip = record.ip {
             // Network order, so that addresses sort like their numbers.
             var bigEndian = (ip.high.bigEndian, ip.low.bigEndian)
@@ -229,15 +249,9 @@ public final class StoreWriter {
         } else {
             sqlite3_bind_null(s, 23)
         }
-        arena.bindText(s, 24, e.userAgent)
-        arena.bindText(s, 25, e.method)
-        arena.bindText(s, 26, e.url)
         if let status = e.status { sqlite3_bind_int64(s, 27, Int64(status)) } else { sqlite3_bind_null(s, 27) }
         if let d = e.durationMS { sqlite3_bind_double(s, 28, d) } else { sqlite3_bind_null(s, 28) }
         if let b = e.bytes { sqlite3_bind_int64(s, 29, b) } else { sqlite3_bind_null(s, 29) }
-        arena.bindText(s, 31, e.message)
-        arena.bindText(s, 33, e.raw)
-        arena.bindText(s, 34, e.error)
         arena.bindBlob(s, 35, e.prevHash)
         arena.bindBlob(s, 36, e.hash)
     }
