@@ -33,7 +33,7 @@ import VigilStore
             let predicate = filter.predicate(now: Self.now)
             let expected = Set(events.indices.filter { predicate.matches(events[$0]) })
             if !expected.isEmpty && expected.count < events.count { discriminating += 1 }
-            for ftsTable in [nil, "events_fts"] {
+            for ftsTable in [nil, "events_fts", "events_fts_full"] {
                 let fragment = filter.sql(FilterSQLOptions(now: Self.now, ftsTable: ftsTable))
                 let actual = try database.select(fragment)
                 guard actual != expected else { continue }
@@ -68,7 +68,7 @@ import VigilStore
         let database = try AgreementDatabase(events: events)
         // Refusing the text is fine; what parses must stay out of the SQL text.
         guard let filter = try? Filter.parse(text) else { return }
-        for ftsTable in [nil, "events_fts"] {
+        for ftsTable in [nil, "events_fts", "events_fts_full"] {
             let fragment = filter.sql(FilterSQLOptions(now: Self.now, ftsTable: ftsTable))
             for marker in [";", "--", "1=1", "DROP", "DELETE", "\u{0}", "😀", "rtl"] {
                 #expect(!fragment.sql.contains(marker), "\(marker) reached the SQL text: \(fragment.sql)")
@@ -82,6 +82,33 @@ import VigilStore
             }
         }
         #expect(try database.count() == 20)
+    }
+
+    /// The full-text prefilter asks for single trigrams: events holding every trigram of a phrase but
+    /// not the phrase must still be left out by the exact check, with either kind of index.
+    @Test func fullTextPrefilterNarrowsButNeverDecides() throws {
+        let messages: [String?] = [
+            "credit limit raised", "cre dit li mit", "CREDIT LIMIT", "limit credit", nil, "credit  limit", "über crédit limité",
+        ]
+        let events = messages.enumerated().map { i, message in
+            var e = AuditEvent(time: Self.now, received: Self.now, source: "s", action: "update")
+            e.message = message
+            if i == 4 { e.entityName = "Credit Limit Policy" }
+            return e
+        }
+        let database = try AgreementDatabase(events: events)
+        for (text, expected) in [
+            ("\"credit limit\"", Set([0, 2, 4])), ("\"t li\"", Set([0, 1, 2, 4, 6])), ("cred*it", Set([0, 2, 3, 4, 5])),
+            ("\"dit li\"", Set([0, 1, 2, 4, 6])), ("\"crédit limit\"", Set([6])), ("ab", Set<Int>()),
+        ] {
+            let filter = try Filter.parse(text)
+            let predicate = filter.predicate(now: Self.now)
+            #expect(Set(events.indices.filter { predicate.matches(events[$0]) }) == expected, "memory: \(text)")
+            for ftsTable in [nil, "events_fts", "events_fts_full"] {
+                let fragment = filter.sql(FilterSQLOptions(now: Self.now, ftsTable: ftsTable))
+                #expect(try database.select(fragment) == expected, "\(text) with \(ftsTable ?? "no index")")
+            }
+        }
     }
 
     @Test func oversizedAndDeeplyNestedFiltersFailWithAnError() {
@@ -256,7 +283,10 @@ private final class AgreementDatabase {
               ip_bin BLOB, user_agent TEXT, method TEXT, url TEXT, status INTEGER, duration_ms REAL, bytes INTEGER,
               changes TEXT, message TEXT, attrs TEXT, raw TEXT, error TEXT, prev_hash BLOB, hash BLOB)
             """)
-        try execute("CREATE VIRTUAL TABLE events_fts USING fts5(message, entity_name, content='', tokenize='trigram')")
+        // As partitions are sealed now (no positions), and as they were before (positions kept).
+        try execute(
+            "CREATE VIRTUAL TABLE events_fts USING fts5(message, entity_name, content='', tokenize='trigram', detail=none)")
+        try execute("CREATE VIRTUAL TABLE events_fts_full USING fts5(message, entity_name, content='', tokenize='trigram')")
         for (seq, e) in events.enumerated() {
             var changes: SQLValue = .null
             if !e.changes.isEmpty {
@@ -284,9 +314,11 @@ private final class AgreementDatabase {
             ]
             let marks = Array(repeating: "?", count: row.count).joined(separator: ", ")
             _ = try rows("INSERT INTO events VALUES (\(marks))", row)
-            _ = try rows(
-                "INSERT INTO events_fts(rowid, message, entity_name) VALUES (?, ?, ?)",
-                [.int(Int64(seq)), text(e.message), text(e.entityName)])
+            for table in ["events_fts", "events_fts_full"] {
+                _ = try rows(
+                    "INSERT INTO \(table)(rowid, message, entity_name) VALUES (?, ?, ?)",
+                    [.int(Int64(seq)), text(e.message), text(e.entityName)])
+            }
         }
     }
 

@@ -229,8 +229,10 @@ struct FilterSQLCompiler {
         }
         var prefilter: [String] = []
         if options.ftsTable != nil {
-            prefilter = pieces.filter { $0.unicodeScalars.count >= 3 && !$0.unicodeScalars.contains("\0") }
-                .map { "\"" + $0.replacing("\"", with: "\"\"") + "\"" }
+            var seen = Set<String>()
+            for trigram in pieces.flatMap(Self.prefilterTrigrams) where seen.insert(trigram).inserted {
+                prefilter.append("\"" + trigram.replacing("\"", with: "\"\"") + "\"")
+            }
         }
         sql += "("
         if let table = options.ftsTable, !prefilter.isEmpty {
@@ -252,6 +254,22 @@ struct FilterSQLCompiler {
             sql += " OR lower(coalesce(entity_name, '')) GLOB "
             bind(glob)
             sql += "))"
+        }
+    }
+
+    /// The trigrams the FTS prefilter asks for, each alone (one token), AND-ed: partitions sealed with
+    /// `detail=none` (cheaper to build by half) cannot match a phrase, and every event holding the piece
+    /// holds each of its trigrams. Those starting at 0, 3, 6, … and the last one narrow enough; the
+    /// exact check decides. Pieces under three characters, or holding a NUL, ask for none.
+    static func prefilterTrigrams(_ piece: String) -> [String] {
+        let scalars = Array(piece.unicodeScalars)
+        guard scalars.count >= 3, !scalars.contains("\0") else { return [] }
+        var starts = Array(stride(from: 0, through: scalars.count - 3, by: 3))
+        if starts.last != scalars.count - 3 { starts.append(scalars.count - 3) }
+        return starts.map { start in
+            var trigram = ""
+            trigram.unicodeScalars.append(contentsOf: scalars[start..<(start + 3)])
+            return trigram
         }
     }
 
