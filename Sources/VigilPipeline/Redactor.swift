@@ -66,7 +66,7 @@ public struct Redactor: Sendable {
         guard isActive else { return report }
         // Values masked by their name in attrs/changes may also stand in the free text (the raw JSON
         // line holds `"old":"hunter2"` after `"field":"password"`): they are scrubbed there too.
-        let secrets = builtInsActive ? secretValues(in: event) : []
+        var secrets: [String] = []
         if let masked = redacted(event.message, .message, &report) { event.message = masked }
         if let masked = redacted(event.url, .url, &report) { event.url = masked }
         if let masked = redacted(event.raw, .raw, &report) { event.raw = masked }
@@ -87,9 +87,10 @@ public struct Redactor: Sendable {
             if let masked = redacted(event.session, .session, &report) { event.session = masked }
             if let masked = redacted(event.ip, .ip, &report) { event.ip = masked }
         }
-        if !event.attrs.isEmpty, let attrs = redact(object: event.attrs, in: .attrs, &report) {
+        if !event.attrs.isEmpty, let attrs = redact(object: event.attrs, in: .attrs, &report, collecting: &secrets) {
             event.attrs = attrs
         }
+        if builtInsActive { collectSecrets(inChanges: event.changes, into: &secrets) }
         for index in event.changes.indices {
             let name = event.changes[index].field
             if let old = event.changes[index].old,
@@ -117,30 +118,39 @@ public struct Redactor: Sendable {
         return report
     }
 
-    /// String values stored under secret names in `attrs` (any depth) and in `changes` of secret fields.
-    private func secretValues(in event: AuditEvent) -> [String] {
-        var found: [String] = []
-        func isSecret(_ name: String, _ text: String) -> Bool {
-            guard let key = SensitiveKey.classify(name), scanner.enabled.has(key.rule) else { return false }
-            return text.utf8.count >= max(4, key.minimumLength) && text != replacement
+    /// The name's classification when it marks a secret that an enabled built-in owns.
+    @inline(__always) private func secretKey(_ name: String) -> SensitiveKey? {
+        guard builtInsActive, let key = SensitiveKey.classify(name), scanner.enabled.has(key.rule) else { return nil }
+        return key
+    }
+
+    /// Whether `text`, stored under a name classified as `key`, is a secret to scrub from the free text too.
+    @inline(__always) private func isSecret(_ key: SensitiveKey?, _ text: String) -> Bool {
+        guard let key else { return false }
+        return text.utf8.count >= max(4, key.minimumLength) && text != replacement
+    }
+
+    /// Collects the string values stored under secret names in `value` (at any depth), `key` being the
+    /// classification of the name it is stored under: what is scrubbed from the free text afterwards.
+    /// Used where the masking below does not look inside a value (it replaced it whole) and for `changes`.
+    private func collectSecrets(in value: JSONValue, under key: SensitiveKey?, into found: inout [String]) {
+        switch value {
+        case .string(let text):
+            if isSecret(key, text) { found.append(text) }
+        case .array(let items):
+            for item in items { collectSecrets(in: item, under: key, into: &found) }
+        case .object(let members):
+            for (name, member) in members { collectSecrets(in: member, under: secretKey(name), into: &found) }
+        default:
+            break
         }
-        func walk(_ value: JSONValue, name: String?) {
-            switch value {
-            case .string(let text):
-                if let name, isSecret(name, text) { found.append(text) }
-            case .array(let items):
-                for item in items { walk(item, name: name) }
-            case .object(let members):
-                for (key, member) in members { walk(member, name: key) }
-            default:
-                break
-            }
+    }
+
+    private func collectSecrets(inChanges changes: [AuditEvent.Change], into found: inout [String]) {
+        for change in changes {
+            let key = secretKey(change.field)
+            for value in [change.old, change.new].compactMap({ $0 }) { collectSecrets(in: value, under: key, into: &found) }
         }
-        if !event.attrs.isEmpty { walk(.object(event.attrs), name: nil) }
-        for change in event.changes {
-            for value in [change.old, change.new].compactMap({ $0 }) { walk(value, name: change.field) }
-        }
-        return found
     }
 
     /// Masks one free-text string with the built-ins and every user rule: what `redact(_:)` does to
@@ -176,43 +186,69 @@ public struct Redactor: Sendable {
 
     // MARK: - Structured values
 
-    /// The masked copy of a JSON value, or `nil` when nothing in it changed.
+    /// The masked copy of a JSON value, or `nil` when nothing in it changed (for `changes`, whose secrets
+    /// are collected apart).
     private func redact(_ value: JSONValue, in field: RedactableField, _ report: inout RedactionReport) -> JSONValue? {
+        var ignored: [String] = []
+        return redact(value, in: field, &report, collecting: &ignored)
+    }
+
+    /// The masked copy of a JSON value, or `nil` when nothing in it changed. The strings
+    /// stored under secret names are collected into `found` on the way (in the same depth-first order as a separate
+    /// walk would), `key` classifying the name `value` is stored under; one walk of `attrs` does both.
+    private func redact(
+        _ value: JSONValue, in field: RedactableField, _ report: inout RedactionReport, under key: SensitiveKey? = nil,
+        collecting found: inout [String]
+    ) -> JSONValue? {
         switch value {
         case .string(let text):
+            if isSecret(key, text) { found.append(text) }
             return redact(text, field, &report).map(JSONValue.string)
         case .array(let items):
             var result: [JSONValue]?
             for (index, item) in items.enumerated() {
-                guard let masked = redact(item, in: field, &report) else { continue }
+                guard let masked = redact(item, in: field, &report, under: key, collecting: &found) else { continue }
                 if result == nil { result = items }
                 result?[index] = masked
             }
             return result.map(JSONValue.array)
         case .object(let members):
-            return redact(object: members, in: field, &report).map(JSONValue.object)
+            return redact(object: members, in: field, &report, collecting: &found).map(JSONValue.object)
         case .null, .bool, .int, .double:
             return nil
         }
     }
 
     private func redact(
-        object members: [String: JSONValue], in field: RedactableField, _ report: inout RedactionReport
+        object members: [String: JSONValue], in field: RedactableField, _ report: inout RedactionReport,
+        collecting found: inout [String]
     ) -> [String: JSONValue]? {
         var result: [String: JSONValue]?
         for (name, value) in members {
-            guard let masked = masked(named: name, value, &report) ?? redact(value, in: field, &report) else {
-                continue
+            let key = secretKey(name)
+            let replaced: JSONValue?
+            if let key, let masked = masked(key, value, &report) {
+                // Replaced whole: what it held under secret names is still scrubbed from the free text.
+                collectSecrets(in: value, under: key, into: &found)
+                replaced = masked
+            } else {
+                replaced = redact(value, in: field, &report, under: key, collecting: &found)
             }
+            guard let replaced else { continue }
             if result == nil { result = members }
-            result?[name] = masked
+            result?[name] = replaced
         }
         return result
     }
 
     /// The replacement for a whole value whose name marks it secret (`password`, `api_key` …), or `nil`.
     private func masked(named name: String, _ value: JSONValue, _ report: inout RedactionReport) -> JSONValue? {
-        guard builtInsActive, let key = SensitiveKey.classify(name), scanner.enabled.has(key.rule) else { return nil }
+        guard let key = secretKey(name) else { return nil }
+        return masked(key, value, &report)
+    }
+
+    /// The replacement for a whole value stored under a name classified as `key`, or `nil`.
+    private func masked(_ key: SensitiveKey, _ value: JSONValue, _ report: inout RedactionReport) -> JSONValue? {
         switch value {
         case .null:
             return nil

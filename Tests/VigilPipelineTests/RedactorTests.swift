@@ -75,6 +75,32 @@ import VigilPipeline
         #expect(report.count(of: .passwordFields) == 3)
     }
 
+    /// A value replaced whole by its name, or kept because its name is generic, may hold secrets under
+    /// names of their own or in arrays: those are scrubbed from the free text as well, in one walk.
+    @Test func secretsInsideValuesAreScrubbedFromTheRawLine() throws {
+        let redactor = try Redactor()
+        let nested = "tok_ABCDEFGH12345678"
+        let listed = ["abcd1234", "efgh5678"]
+        let generic = "0123456789abcdefXYZ"
+        var e = Self.event()
+        e.attrs = [
+            "cookie": ["session_token": .string(nested), "theme": "dark"],
+            "password": .array(listed.map { .string($0) }),
+            "key": .array([.string(generic), "short"]),
+            "plain": ["keep": "visible-value"],
+        ]
+        e.raw = "raw \(nested) \(listed[0]) \(listed[1]) \(generic) visible-value"
+        e.message = "note: \(generic)"
+        let report = redactor.redact(&e)
+        #expect(e.raw == "raw [REDACTED] [REDACTED] [REDACTED] [REDACTED] visible-value")
+        #expect(e.message == "note: [REDACTED]")
+        #expect(e.attrs["cookie"] == "[REDACTED]")
+        #expect(e.attrs["password"] == "[REDACTED]")
+        #expect(e.attrs["key"] == .array([.string(generic), "short"]))
+        #expect(e.attrs["plain"] == ["keep": "visible-value"])
+        #expect(report.didRedact)
+    }
+
     @Test func changesToAPasswordFieldAreMasked() throws {
         var e = Self.event()
         e.action = "password_change"
