@@ -2,7 +2,8 @@
 # End-to-end ingest benchmark: N syslog+JSON audit lines over TCP into a release build of
 # Vigil, then the same lines into rsyslog (imtcp -> mmjsonparse -> file), side by side.
 # Prints events/s (first byte sent to last event committed), daemon CPU-s per million events,
-# peak RSS, and the rates of the first and last million.
+# peak RSS, and the rates of the first and last million. Both sides are watched by one poller
+# process (Benchmarks/wait_count.py) that takes next to no CPU from what it measures.
 # Usage: Benchmarks/ingest.sh [N]   (default 1,000,000; the issue's run uses 5,000,000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,22 +27,10 @@ $VIGIL serve --data-dir "$WORK/vigil" --tcp 127.0.0.1:$TCP --udp 127.0.0.1:$UDP 
   --unix "$WORK/v.sock" --unix-dgram "$WORK/v.dgram" --log-level warning &
 VPID=$!
 until curl -sf "http://127.0.0.1:$HTTP/healthz" >/dev/null; do sleep 0.1; done
-stored() { curl -sf "http://127.0.0.1:$HTTP/metrics" | awk '/^vigil_events_stored_total/ {s+=$2} END {printf "%d", s}'; }
 CPU0=$(cpu_seconds $VPID)
 T0=$(now)
 $VIGIL send --to tcp://127.0.0.1:$TCP < "$WORK/lines" &
-next=1000000; first_m=""; prev_t=$T0; last_m=""
-while :; do
-  s=$(stored); t=$(now)
-  while [ "$s" -ge "$next" ] && [ "$next" -le "$N" ]; do
-    rate=$(echo "1000000 / ($t - $prev_t)" | bc -l); prev_t=$t
-    [ -z "$first_m" ] && first_m=$rate
-    last_m=$rate; next=$((next + 1000000))
-  done
-  [ "$s" -ge "$N" ] && break
-  sleep 0.05
-done
-T1=$(now)
+read -r T1 first_m last_m < <(python3 Benchmarks/wait_count.py metrics "http://127.0.0.1:$HTTP/metrics" "$N" "$T0")
 VCPU=$(echo "$(cpu_seconds $VPID) - $CPU0" | bc -l)
 VRSS=$(peak_rss_mb $VPID)
 SIZE=$(du -sm "$WORK/vigil" | cut -f1)
@@ -70,8 +59,7 @@ CONF
   RC0=$(cpu_seconds $RPID)
   R0=$(now)
   $VIGIL send --to tcp://127.0.0.1:$RPORT < "$WORK/lines" &
-  while [ "$(wc -l < "$WORK/rs/out.jsonl" 2>/dev/null || echo 0)" -lt "$N" ]; do sleep 0.05; done
-  R1=$(now)
+  read -r R1 _ _ < <(python3 Benchmarks/wait_count.py file "$WORK/rs/out.jsonl" "$N" "$R0")
   RCPU=$(printf '%.1f' "$(echo "($(cpu_seconds $RPID) - $RC0) * 1000000 / $N" | bc -l)")
   RRSS=$(peak_rss_mb $RPID)
   kill -TERM $RPID; wait $RPID || true
