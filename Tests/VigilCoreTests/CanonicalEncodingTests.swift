@@ -1,20 +1,12 @@
 import Testing
 import VigilCore
+import VigilTestSupport
 
 /// The ingest path's canonical encoding (`canonicalEncoding(using:)`, through a reused
 /// `JSONRowBuffer`) must give exactly the bytes of the `JSONWriter` encoding: the hash chain and
 /// `vigil verify` depend on every byte.
 @Suite struct CanonicalEncodingTests {
-    private struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    private typealias Generator = SeededRandom
 
     /// Text that puts escapes, multi-byte characters and control bytes at every kind of position,
     /// in lengths around the eight-byte words the encoders work in.
@@ -114,7 +106,7 @@ import VigilCore
     }
 
     @Test func rowBufferEncodingMatchesTheWriterOnGeneratedEvents() {
-        var g = Generator(state: 0x5EED_C0DE)
+        var g = Generator(seed: 0x5EED_C0DE)
         var buffer = JSONRowBuffer(capacity: 64)  // small, so it grows mid-event too
         defer { buffer.deallocate() }
         var verbatim = 0
