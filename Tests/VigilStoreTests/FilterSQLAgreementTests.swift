@@ -285,7 +285,10 @@ private final class AgreementDatabase {
             """)
         // As partitions are sealed now (no positions), and as they were before (positions kept).
         try execute(
-            "CREATE VIRTUAL TABLE events_fts USING fts5(message, entity_name, content='', tokenize='trigram', detail=none)")
+            """
+            CREATE VIRTUAL TABLE events_fts USING fts5(
+                message, entity_name, content='', tokenize='trigram', detail=none, columnsize=0)
+            """)
         try execute("CREATE VIRTUAL TABLE events_fts_full USING fts5(message, entity_name, content='', tokenize='trigram')")
         for (seq, e) in events.enumerated() {
             var changes: SQLValue = .null
