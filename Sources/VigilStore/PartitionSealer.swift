@@ -6,7 +6,8 @@ import Logging
 final class PartitionSealer: @unchecked Sendable {
     // All mutable state is guarded by `condition`.
     private let condition = NSCondition()
-    private var pending: [String] = []
+    /// Partitions to seal, with the writer's summary counts when it has all of them.
+    private var pending: [(path: String, summary: HourlySummary?)] = []
     /// A partition whose WAL should be checkpointed (the writer does not checkpoint itself).
     private var checkpoint: String?
     private var busy = false
@@ -16,11 +17,11 @@ final class PartitionSealer: @unchecked Sendable {
 
     init(logger: Logger) { self.logger = logger }
 
-    func enqueue(_ path: String) {
+    func enqueue(_ path: String, summary: HourlySummary? = nil) {
         condition.lock()
         defer { condition.unlock() }
         guard !stopped else { return }
-        pending.append(path)
+        pending.append((path, summary))
         startIfNeeded()
         condition.broadcast()
     }
@@ -85,11 +86,11 @@ final class PartitionSealer: @unchecked Sendable {
                 condition.unlock()
                 continue
             }
-            let path = pending.removeFirst()
+            let (path, summary) = pending.removeFirst()
             busy = true
             condition.unlock()
             do {
-                try PartitionSealer.seal(path)
+                try PartitionSealer.seal(path, summary: summary)
                 logger.info("Partition sealed.", metadata: ["partition": "\(path)"])
             } catch {
                 logger.error("Sealing a partition failed.", metadata: ["partition": "\(path)", "error": "\(error)"])
@@ -113,7 +114,9 @@ final class PartitionSealer: @unchecked Sendable {
     }
 
     /// Seals one file; safe to run again on a partly sealed file.
-    static func seal(_ path: String) throws(StoreError) {
+    /// - Parameter summary: the writer's counts of every event in the file, else `nil` (they are
+    ///   grouped from the events).
+    static func seal(_ path: String, summary: HourlySummary? = nil) throws(StoreError) {
         let connection = try SQLiteConnection(path: path)
         defer { connection.close() }
         try connection.execute(Schema.pragmas)
@@ -130,7 +133,13 @@ final class PartitionSealer: @unchecked Sendable {
             try connection.execute(Schema.sealIndexes)
             try connection.execute("DROP TABLE IF EXISTS " + Schema.ftsTable)
             try connection.execute(Schema.sealFullText)
-            try connection.execute(Schema.sealSummary)
+            try connection.execute(Schema.sealSummaryTable)
+            if let summary {
+                try summary.insert(into: connection)
+            } else {
+                try connection.execute(Schema.sealSummaryFromEvents)
+            }
+            try connection.execute(Schema.sealSummaryIndex)
             try connection.execute("INSERT OR REPLACE INTO partition_meta VALUES ('state', 'sealed')")
             try connection.execute("COMMIT")
         } catch {

@@ -65,14 +65,20 @@ enum Schema {
             SELECT seq, message, entity_name FROM events WHERE message IS NOT NULL OR entity_name IS NOT NULL;
         """
 
-    static let sealSummary = """
+    /// The empty summary table; then either `sealSummaryFromEvents` or the writer's counts, then
+    /// `sealSummaryIndex`.
+    static let sealSummaryTable = """
         CREATE TABLE IF NOT EXISTS summary_hourly (
             hour INTEGER NOT NULL, kind TEXT, action TEXT NOT NULL, outcome TEXT, severity TEXT, count INTEGER NOT NULL
         );
         DELETE FROM summary_hourly;
+        """
+
+    static let sealSummaryFromEvents = """
         INSERT INTO summary_hourly
             SELECT time / 3600000000, kind, action, outcome, severity, count(*) FROM events
             GROUP BY 1, 2, 3, 4, 5;
-        CREATE INDEX IF NOT EXISTS summary_hourly_hour ON summary_hourly(hour);
         """
+
+    static let sealSummaryIndex = "CREATE INDEX IF NOT EXISTS summary_hourly_hour ON summary_hourly(hour);"
 }

@@ -13,6 +13,9 @@ public final class StoreWriter {
     private var insert: SQLiteStatement
     /// The current row's text and blobs, bound in place (see ``RowArena``).
     private let arena = RowArena()
+    /// The current partition's per-hour counts, handed to the sealer when they cover all its events.
+    private var summary = HourlySummary()
+    private var summaryIsComplete: Bool
     private var partition: PartitionInfo
     private var partitionOpened: Timestamp
     private let sealer: PartitionSealer
@@ -51,6 +54,8 @@ public final class StoreWriter {
         for info in existing where info.number != current.number && info.state != .sealed {
             sealer.enqueue(info.path)
         }
+        // A partition reopened with events in it was partly counted by an earlier run: SQL summarises it.
+        summaryIsComplete = current.firstSeq == nil
         let opened = try StoreWriter.open(current.path)
         connection = opened
         insert = try opened.prepare(StoreWriter.insertSQL)
@@ -126,10 +131,13 @@ public final class StoreWriter {
         try connection.execute("BEGIN IMMEDIATE")
         var seq = nextSeq
         var lastHash: [UInt8] = []
+        // Counted apart and merged once committed.
+        var batchSummary = HourlySummary()
         do {
             for index in 0..<count {
                 let current = record(index)
                 if index == count - 1 { lastHash = current.event.hash ?? [] }
+                if summaryIsComplete { batchSummary.add(current.event) }
                 bind(current, seq: seq)
                 _ = try insert.step()
                 // Every parameter is bound again for the next row: no sqlite3_clear_bindings.
@@ -144,6 +152,7 @@ public final class StoreWriter {
         }
         if partition.firstSeq == nil { partition.firstSeq = nextSeq }
         partition.lastSeq = seq - 1
+        if summaryIsComplete { summary.merge(batchSummary) }
         head = ChainHead(seq: seq - 1, hash: lastHash)
         var status = stat()
         if stat(partition.path + "-wal", &status) == 0, Int64(status.st_size) >= StoreWriter.checkpointBytes {
@@ -169,7 +178,9 @@ public final class StoreWriter {
         partition = next
         partitionOpened = now
         logger.info("Partition closed for sealing.", metadata: ["partition": "\(sealed)"])
-        sealer.enqueue(sealed)
+        sealer.enqueue(sealed, summary: summaryIsComplete ? summary : nil)
+        summary = HourlySummary()
+        summaryIsComplete = true
     }
 
     /// Waits until every queued partition is sealed (used at shutdown and in tests).

@@ -69,6 +69,56 @@ import VigilStore
         writer.close()
     }
 
+    @Test func sealedSummariesCountEveryEventWhetherTheWriterOrSQLCountedThem() throws {
+        // Given events over many hours, each summary column sometimes missing
+        let dir = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var chain = HashChain()
+        var ids = EventIDGenerator()
+        let events = (0..<1_300).map { i in
+            let t = Self.base.adding(microseconds: Int64(i) * 97_000_000)
+            var e = AuditEvent(time: t, received: t, source: "test", action: ["update", "view", "login"][i % 3])
+            e.id = ids.next(at: t)
+            e.kind = i % 4 == 0 ? nil : ["web", "api", "cron"][i % 3]
+            e.outcome = i % 5 == 0 ? nil : (i % 2 == 0 ? "success" : "failure")
+            e.severity = i % 7 == 0 ? nil : "info"
+            chain.link(&e)
+            return e
+        }
+        let options = StoreOptions(partitionEvents: 500)
+        // When one writer fills a partition (sealed with the counts it kept) and starts the next,
+        let first = try StoreWriter(directory: dir, options: options, logger: Logger(label: "test"), now: Self.base)
+        try first.append(Array(events[0..<300]), now: Self.base)
+        try first.append(Array(events[300..<600]), now: Self.base)
+        try first.append(Array(events[600..<800]), now: Self.base)
+        first.waitForSealing()
+        first.close()
+        // and after a restart a second writer finishes that one (summarised by SQL) and starts a third
+        let second = try StoreWriter(directory: dir, options: options, logger: Logger(label: "test"), now: Self.base)
+        try second.append(Array(events[800..<1_200]), now: Self.base)
+        try second.append(Array(events[1_200...]), now: Self.base)
+        second.waitForSealing()
+        let reader = StoreReader(directory: dir)
+        #expect(try reader.partitions().map(\.state) == [.sealed, .sealed, .current])
+
+        // Then the hourly counts are those of the events, hour by hour and column by column
+        func key(_ hour: Int64, _ kind: String?, _ action: String, _ outcome: String?, _ severity: String?) -> String {
+            "\(hour) \(kind ?? "-") \(action) \(outcome ?? "-") \(severity ?? "-")"
+        }
+        var expected: [String: Int64] = [:]
+        for e in events {
+            expected[key(e.time.microseconds / 3_600_000_000, e.kind, e.action, e.outcome, e.severity), default: 0] += 1
+        }
+        var actual: [String: Int64] = [:]
+        let counts = try reader.hourlyCounts(
+            from: Self.base, to: Self.base.adding(microseconds: 1_300 * 97_000_000 + 3_600_000_000))
+        for c in counts { actual[key(c.hour, c.kind, c.action, c.outcome, c.severity), default: 0] += c.count }
+        #expect(actual.values.reduce(0, +) == 1_300)
+        let differing = Set(actual.keys).union(expected.keys).filter { actual[$0] != expected[$0] }.sorted()
+        #expect(differing.isEmpty, "\(differing.prefix(5).map { "\($0): \(actual[$0] ?? 0) ≠ \(expected[$0] ?? 0)" })")
+        second.close()
+    }
+
     @Test func pagesThroughEventsThatShareATimeWithoutLosingOrRepeatingAny() throws {
         // Given 1,250 events over 5 distinct times (250 per time), across sealed and current partitions
         let dir = Self.temporaryDirectory()
