@@ -78,15 +78,8 @@ extension AuditEvent {
     public var canonicalBytes: [UInt8] { jsonBytes(includeChain: false) }
 
     public func encode(into w: inout JSONWriter, includeChain: Bool) {
-        var ranges = EncodedRanges()
-        encode(into: &w, includeChain: includeChain, ranges: &ranges)
-    }
-
-    func encode(into w: inout JSONWriter, includeChain: Bool, ranges: inout EncodedRanges) {
         w.raw("{\"id\":\"")
-        let idStart = w.bytes.count
         id.appendText(to: &w.bytes)
-        ranges.id = idStart..<w.bytes.count
         w.raw("\"")
         w.raw(",\"time\":\"")
         time.appendRFC3339(to: &w.bytes)
@@ -136,16 +129,12 @@ extension AuditEvent {
         }
         if !changes.isEmpty {
             w.raw(",\"changes\":")
-            let start = w.bytes.count
             w.write(changes: changes)
-            ranges.changes = start..<w.bytes.count
         }
         field("message", message)
         if !attrs.isEmpty {
             w.raw(",\"attrs\":")
-            let start = w.bytes.count
             w.write(object: attrs)
-            ranges.attrs = start..<w.bytes.count
         }
         field("raw", raw)
         field("error", error)

@@ -1,4 +1,3 @@
-import CSQLite
 import VigilCore
 
 /// The per-hour summary counts of one partition (`summary_hourly`), counted by the writer as it commits,
@@ -8,20 +7,12 @@ import VigilCore
 /// Only a partition the writer filled from its first event has complete counts; one it reopened after a
 /// restart (or a crash) is summarised by SQL at sealing, as before.
 struct HourlySummary: Sendable {
-    struct Key: Hashable, Sendable {
-        /// `time / 3600000000`, truncated toward zero like SQLite's integer division.
-        var hour: Int64
-        var kind: String?
-        var action: String
-        var outcome: String?
-        var severity: String?
-    }
-
-    private(set) var counts: [Key: Int64] = [:]
+    private(set) var counts: [HourlyKey: Int64] = [:]
 
     /// Counts one committed event.
     mutating func add(_ event: AuditEvent) {
-        let key = Key(
+        // `hour` truncates toward zero, like SQLite's integer division.
+        let key = HourlyKey(
             hour: event.time.microseconds / 3_600_000_000, kind: event.kind, action: event.action,
             outcome: event.outcome, severity: event.severity)
         counts[key, default: 0] += 1

@@ -57,7 +57,6 @@ enum Schema {
     /// positions (`detail=none`: half the sealing time of a positional index on these lines) and no
     /// per-row column sizes, which only ranking functions read (`columnsize=0`: a third less again).
     /// Partitions sealed before keep their positional index; the prefilter's single trigrams match both.
-
     static let sealFullText = """
         CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(
             message, entity_name, content='', tokenize='trigram', detail=none, columnsize=0);
