@@ -66,6 +66,7 @@ let package = Package(
             dependencies: [
                 "VigilCore", "CSQLite",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),

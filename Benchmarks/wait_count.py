@@ -3,6 +3,7 @@
 
   wait_count.py metrics URL N T0   sums vigil_events_stored_total from URL (one kept-alive connection)
   wait_count.py file PATH N T0     counts the lines of a growing file, reading each byte once
+  wait_count.py sealed URL 0 T0    waits until vigil_store_seal_backlog is 0 at URL; prints seconds since T0
 
 Polls every 50 ms from one process, so the harness takes next to no CPU from the daemon it measures
 (a curl and an awk per poll took ~9 ms of CPU each: 0.15 of a core; `wc -l` over a growing output
@@ -18,7 +19,7 @@ import urllib.parse
 mode, target, n, t0 = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
 
 
-def metrics_counter(url):
+def metrics_counter(url, metric="vigil_events_stored_total"):
     parts = urllib.parse.urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
 
@@ -32,7 +33,7 @@ def metrics_counter(url):
             conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
             return None
         return int(sum(float(line.split()[-1]) for line in body.splitlines()
-                       if line.startswith("vigil_events_stored_total")))
+                       if line.startswith(metric)))
     return count
 
 
@@ -52,6 +53,16 @@ def file_counter(path):
         return state["lines"]
     return count
 
+
+if mode == "sealed":
+    backlog = metrics_counter(target, "vigil_store_seal_backlog")
+    while True:
+        waiting = backlog()
+        if waiting == 0:
+            break
+        time.sleep(0.2)
+    print(f"{time.time() - t0:.1f}")
+    sys.exit(0)
 
 count = metrics_counter(target) if mode == "metrics" else file_counter(target)
 next_mark, previous, first, last = 1_000_000, t0, 0.0, 0.0

@@ -27,10 +27,16 @@ public actor Archiver {
     /// Submits receipt events to the pipeline; returns whether they were committed.
     private let submitReceipts: @Sendable ([AuditEvent]) async -> Bool
 
-    /// Reading rows, compressing and closing segments run here, at background priority: under a
-    /// burst they yield the cores to ingest and catch up when it ends (events are safe in the store
-    /// from their commit on).
+    /// Reading rows, compressing and closing segments run here, at idle priority: under a burst
+    /// they yield the cores to ingest and catch up when it ends (events are safe in the store from
+    /// their commit on)...
     private static let background = BackgroundThread(name: "vigil-archive-io")
+    /// ...unless the archive has fallen more than `catchUpEvents` behind the store: then they run
+    /// here, at catch-up priority, so a burst that never ends cannot stall the archive.
+    private static let catchUp = BackgroundThread(name: "vigil-archive-catch-up", priority: .catchUp)
+    static let catchUpEvents: Int64 = 4_000_000
+    /// Whether this pass runs on `catchUp`; decided at the start of each pass.
+    private var behind = false
 
     private let archivedEvents = Counter(label: "vigil_archive_events_total")
     private let closedSegments = Counter(label: "vigil_archive_segments_closed_total")
@@ -90,6 +96,8 @@ public actor Archiver {
     public var archivedThrough: Int64 { segments.lastClosedSeq }
 
     private func archiveNew(now: Timestamp, report: inout Report) throws(ArchiveError) {
+        let head = (try? reader.partitions().compactMap(\.lastSeq).max()) ?? 0
+        behind = head - (segments.nextSeq - 1) > Archiver.catchUpEvents
         // Stops between batches once the task is cancelled (shutdown): a backlog of millions of
         // events would otherwise hold the exit for minutes. The open segment is rebuilt from the
         // store on the next start, so nothing is lost.
@@ -97,7 +105,7 @@ public actor Archiver {
             // Lines are written from the rows' columns: no event is decoded and encoded again.
             let segments = self.segments
             let reader = self.reader
-            let count = try Archiver.inBackground { () throws(ArchiveError) -> Int in
+            let count = try inBackground { () throws(ArchiveError) -> Int in
                 var failure: ArchiveError?
                 let count: Int
                 do {
@@ -130,11 +138,11 @@ public actor Archiver {
     /// Closes the open segment (fsync, read back, verify) on the background thread.
     private func closeSegment(now: Timestamp) throws(ArchiveError) -> SegmentManifest? {
         let segments = self.segments
-        return try Archiver.inBackground { () throws(ArchiveError) in try segments.close(now: now) }
+        return try inBackground { () throws(ArchiveError) in try segments.close(now: now) }
     }
 
-    private static func inBackground<T>(_ body: () throws(ArchiveError) -> T) throws(ArchiveError) -> T {
-        try background.run { () -> Result<T, ArchiveError> in
+    private func inBackground<T>(_ body: () throws(ArchiveError) -> T) throws(ArchiveError) -> T {
+        try (behind ? Archiver.catchUp : Archiver.background).run { () -> Result<T, ArchiveError> in
             do throws(ArchiveError) {
                 return .success(try body())
             } catch {

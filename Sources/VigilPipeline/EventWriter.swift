@@ -95,9 +95,12 @@ public final class EventWriter: @unchecked Sendable {
             // Publishing, counting and freeing the batch (a sixth of this thread's time) run on a queue of
             // their own, so this thread goes on to the next commit; at most two batches wait there.
             afterCommitSlots.wait()
-            let done = batch
+            // Handed over in a box the job empties, so the batch's last reference (and freeing its
+            // events) is the job's, whichever thread lets go of the box last.
+            let handOver = BatchHandOver(batch)
             batch = []
             afterCommit.async { [self] in
+                let done = handOver.take()
                 count(done)
                 if live.subscriberCount > 0 { live.publish(done.map(\.record.event)) }
                 releaseFreedMemory()
@@ -164,5 +167,18 @@ public final class EventWriter: @unchecked Sendable {
         for (source, n) in unparsed {
             Counter(label: "vigil_events_unparsed_total", dimensions: [("source", source)]).increment(by: n)
         }
+    }
+}
+
+/// Moves a committed batch to the after-commit job without the writer keeping a reference to it.
+private final class BatchHandOver: @unchecked Sendable {
+    // Written by the writer before the job is queued, then only by the job.
+    private var batch: [PreparedEvent]
+
+    init(_ batch: [PreparedEvent]) { self.batch = batch }
+
+    func take() -> [PreparedEvent] {
+        defer { batch = [] }
+        return batch
     }
 }

@@ -4,22 +4,39 @@ import Foundation
 import Glibc
 #endif
 
-/// Scheduling for the daemon's sealing thread: it runs at a lower priority than ingest, so under a
-/// burst the listeners, parsers and the writer get the cores first and the indexes are built when
-/// the burst ends. No event waits on it: the store holds every event from its commit on.
+/// Scheduling for the daemon's background threads (sealing, archiving). No event waits on them: the
+/// store holds every event from its commit on, so under a burst the listeners, parsers and the
+/// writer get the cores first, and indexes and archives are built when the burst ends.
 ///
-/// Only for threads that never start Swift tasks or dispatch work: Linux threads inherit the nice
-/// value of the thread that creates them, and libdispatch creates pool workers from the thread
+/// Only for threads that never start Swift tasks or dispatch work: Linux threads inherit the
+/// scheduling of the thread that creates them, and libdispatch creates pool workers from the thread
 /// that enqueues.
-public enum BackgroundPriority {
-    /// The `nice` increment of background threads (Linux schedules threads individually).
+public enum BackgroundPriority: Sendable {
+    /// Routine background work: runs only on a core that would otherwise be idle (Linux's
+    /// `SCHED_IDLE`), and gives it up as soon as ingest wants it back.
+    case idle
+    /// Background work that has fallen far behind: `nice` +10, a small but certain share of the
+    /// cores even while ingest keeps them all busy.
+    case catchUp
+
+    /// Linux's `SCHED_IDLE` policy (glibc defines it only under `_GNU_SOURCE`, which Swift's Glibc
+    /// module does not import).
+    private static let schedIdle: Int32 = 5
+
+    /// The `nice` increment of catch-up threads, and of idle ones where `SCHED_IDLE` is refused.
     public static let niceIncrement: Int32 = 10
 
-    /// Lowers the calling thread's priority; a no-op where threads cannot be reniced.
-    public static func lowerCurrentThread() {
+    /// Lowers the calling thread's priority; a no-op where threads cannot be rescheduled. A thread
+    /// can only lower its own priority, never raise it back (without privileges).
+    public func apply() {
         #if os(Linux)
-        // On Linux the nice value is per thread, and `who == 0` names the calling thread.
-        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceIncrement)
+        if self == .idle {
+            var parameters = sched_param()
+            parameters.sched_priority = 0
+            // `pid == 0` names the calling thread: Linux schedules threads individually.
+            if sched_setscheduler(0, Self.schedIdle, &parameters) == 0 { return }
+        }
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Self.niceIncrement)
         #endif
     }
 }
@@ -33,6 +50,7 @@ public enum BackgroundPriority {
 /// one at a time, in the order submitted.
 public final class BackgroundThread: @unchecked Sendable {
     private let name: String
+    private let priority: BackgroundPriority
     // Guarded by `condition`.
     private let condition = NSCondition()
     private var thread: Thread?
@@ -40,8 +58,9 @@ public final class BackgroundThread: @unchecked Sendable {
     private var submitted = 0
     private var completed = 0
 
-    public init(name: String) {
+    public init(name: String, priority: BackgroundPriority = .idle) {
         self.name = name
+        self.priority = priority
     }
 
     /// Runs `body` on the background thread and returns its result; the caller blocks until then.
@@ -51,7 +70,7 @@ public final class BackgroundThread: @unchecked Sendable {
             condition.lock()
             if thread == nil {
                 let thread = Thread { [self] in
-                    BackgroundPriority.lowerCurrentThread()
+                    priority.apply()
                     loop()
                 }
                 thread.name = name

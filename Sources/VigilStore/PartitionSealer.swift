@@ -1,42 +1,88 @@
 import Foundation
 import Logging
+import Metrics
 
-/// Builds a closed partition's indexes, full-text index and hourly summaries in bulk, on its
-/// own thread, off the ingest path.
+/// Builds a closed partition's indexes, full-text index and hourly summaries in bulk, off the
+/// ingest path.
+///
+/// Sealing runs on a thread at idle priority (`BackgroundPriority.idle`): under a burst, closed
+/// partitions wait (every event in them is stored and queryable, by a scan instead of an index)
+/// and are sealed as soon as the cores have time. Should more than `catchUpBacklog` partitions wait,
+/// a second thread at `BackgroundPriority.catchUp` seals the oldest ones, so a burst that never
+/// ends cannot leave the store unindexed.
 final class PartitionSealer: @unchecked Sendable {
+    /// Partitions waiting beyond which sealing no longer waits for idle cores: 4,000,000 events at
+    /// the default partition size, about 40 seconds of a saturating burst on two cores.
+    static let catchUpBacklog = 8
+
     // All mutable state is guarded by `condition`.
     private let condition = NSCondition()
-    /// Partitions to seal, with the writer's summary counts when it has all of them.
+    /// Partitions to seal, oldest first, with the writer's summary counts when it has all of them.
     private var pending: [(path: String, summary: HourlySummary?)] = []
     /// A partition whose WAL should be checkpointed (the writer does not checkpoint itself).
     private var checkpoint: String?
-    private var busy = false
+    /// Seals in progress, and whether a checkpoint is.
+    private var sealing = 0
+    private var checkpointing = false
     private var stopped = false
-    private var thread: Thread?
+    private var idleThreadRunning = false
+    private var catchUpThreadRunning = false
     private let logger: Logger
+    /// Closed partitions not sealed yet, as `vigil_store_seal_backlog`.
+    private let backlogGauge = Gauge(label: "vigil_store_seal_backlog")
+    /// `PartitionSealer.seal`, or a stand-in in tests.
+    private let sealFile: @Sendable (String, HourlySummary?) throws(StoreError) -> Void
 
-    init(logger: Logger) { self.logger = logger }
+    init(
+        logger: Logger,
+        seal: @escaping @Sendable (String, HourlySummary?) throws(StoreError) -> Void = { path, summary throws(StoreError) in
+            try PartitionSealer.seal(path, summary: summary)
+        }
+    ) {
+        self.logger = logger
+        self.sealFile = seal
+    }
+
+    /// Call with `condition` held, after `pending` or `sealing` changed.
+    private func recordBacklog() { backlogGauge.record(pending.count + sealing) }
+
+    /// Partitions closed and not yet sealed (waiting or being sealed).
+    var backlog: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return pending.count + sealing
+    }
 
     func enqueue(_ path: String, summary: HourlySummary? = nil) {
         condition.lock()
         defer { condition.unlock() }
         guard !stopped else { return }
         pending.append((path, summary))
+        recordBacklog()
         startIfNeeded()
         condition.broadcast()
     }
 
-    /// Call with `condition` held.
+    /// Call with `condition` held. Threads start from the caller's thread, at its priority, and
+    /// lower their own.
     private func startIfNeeded() {
-        if thread == nil {
-            let thread = Thread { [self] in
-                BackgroundPriority.lowerCurrentThread()
-                self.loop()
-            }
-            thread.name = "vigil-sealer"
-            self.thread = thread
-            thread.start()
+        if !idleThreadRunning {
+            idleThreadRunning = true
+            start(.idle, name: "vigil-sealer")
         }
+        if pending.count > Self.catchUpBacklog && !catchUpThreadRunning {
+            catchUpThreadRunning = true
+            start(.catchUp, name: "vigil-sealer-catch-up")
+        }
+    }
+
+    private func start(_ priority: BackgroundPriority, name: String) {
+        let thread = Thread { [self] in
+            priority.apply()
+            loop(priority)
+        }
+        thread.name = name
+        thread.start()
     }
 
     /// Asks for a passive checkpoint of the current partition's WAL, off the writer's thread.
@@ -52,51 +98,64 @@ final class PartitionSealer: @unchecked Sendable {
     /// Blocks until nothing is queued or being sealed.
     func waitUntilIdle() {
         condition.lock()
-        while !pending.isEmpty || busy { condition.wait() }
+        while !pending.isEmpty || checkpoint != nil || sealing > 0 || checkpointing { condition.wait() }
         condition.unlock()
     }
 
-    /// Lets the current seal finish, then ends the thread. Queued partitions are sealed on next start.
+    /// Lets the seals in progress finish, then ends the threads. Queued partitions are sealed on
+    /// next start.
     func stop() {
         condition.lock()
         stopped = true
         pending.removeAll()
+        checkpoint = nil
         condition.broadcast()
-        while busy { condition.wait() }
+        while sealing > 0 || checkpointing { condition.wait() }
         condition.unlock()
     }
 
-    private func loop() {
+    /// The idle thread seals and checkpoints whatever comes; the catch-up thread only seals the
+    /// oldest partitions while more than `catchUpBacklog` wait, then ends.
+    private func loop(_ priority: BackgroundPriority) {
         while true {
             condition.lock()
-            while pending.isEmpty && checkpoint == nil && !stopped { condition.wait() }
-            if stopped {
-                thread = nil
-                condition.unlock()
-                return
-            }
-            if let path = checkpoint {
-                checkpoint = nil
-                busy = true
-                condition.unlock()
-                PartitionSealer.checkpoint(path, logger: logger)
-                condition.lock()
-                busy = false
-                condition.broadcast()
-                condition.unlock()
-                continue
+            if priority == .catchUp {
+                guard !stopped, pending.count > Self.catchUpBacklog else {
+                    catchUpThreadRunning = false
+                    condition.unlock()
+                    return
+                }
+            } else {
+                while pending.isEmpty && checkpoint == nil && !stopped { condition.wait() }
+                if stopped {
+                    idleThreadRunning = false
+                    condition.unlock()
+                    return
+                }
+                if let path = checkpoint {
+                    checkpoint = nil
+                    checkpointing = true
+                    condition.unlock()
+                    PartitionSealer.checkpoint(path, logger: logger)
+                    condition.lock()
+                    checkpointing = false
+                    condition.broadcast()
+                    condition.unlock()
+                    continue
+                }
             }
             let (path, summary) = pending.removeFirst()
-            busy = true
+            sealing += 1
             condition.unlock()
             do {
-                try PartitionSealer.seal(path, summary: summary)
+                try sealFile(path, summary)
                 logger.info("Partition sealed.", metadata: ["partition": "\(path)"])
             } catch {
                 logger.error("Sealing a partition failed.", metadata: ["partition": "\(path)", "error": "\(error)"])
             }
             condition.lock()
-            busy = false
+            sealing -= 1
+            recordBacklog()
             condition.broadcast()
             condition.unlock()
         }

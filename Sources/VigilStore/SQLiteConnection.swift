@@ -11,6 +11,7 @@ final class SQLiteConnection {
     ///   - shared: the connection is used from several threads; SQLite serializes its calls.
     init(path: String, readOnly: Bool = false, shared: Bool = false) throws(StoreError) {
         self.path = path
+        _ = SQLiteConnection.configured
         var db: OpaquePointer?
         let threading = shared ? SQLITE_OPEN_FULLMUTEX : SQLITE_OPEN_NOMUTEX
         let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | threading
@@ -26,6 +27,9 @@ final class SQLiteConnection {
     }
 
     deinit { close() }
+
+    /// Process-wide settings, applied once before the first connection opens.
+    private static let configured: Void = { _ = vigil_sqlite_disable_memory_statistics() }()
 
     /// Reads the file through a memory map (`PRAGMA mmap_size`, up to SQLite's 2 GiB limit), for
     /// sealed partitions only: they are never changed in place (retention swaps in a new file), so

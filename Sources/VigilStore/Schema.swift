@@ -57,9 +57,16 @@ enum Schema {
     /// positions (`detail=none`: half the sealing time of a positional index on these lines) and no
     /// per-row column sizes, which only ranking functions read (`columnsize=0`: a third less again).
     /// Partitions sealed before keep their positional index; the prefilter's single trigrams match both.
+    ///
+    /// The build gathers 8 MB of terms in memory before it writes a segment (FTS5's default is 1 MB)
+    /// and writes 16 KB leaves (the file's page size; the default is 4 KB), so it writes and merges
+    /// a quarter as many segments. Measured with `sqlite3` on a 502,000-event partition: 0.9–1.0 s
+    /// instead of 1.2–1.4 s, for 9 MB more memory while it runs.
     static let sealFullText = """
         CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(
             message, entity_name, content='', tokenize='trigram', detail=none, columnsize=0);
+        INSERT INTO events_fts(events_fts, rank) VALUES ('hashsize', 8388608);
+        INSERT INTO events_fts(events_fts, rank) VALUES ('pgsz', 16000);
         INSERT INTO events_fts(rowid, message, entity_name)
             SELECT seq, message, entity_name FROM events WHERE message IS NOT NULL OR entity_name IS NOT NULL;
         """
