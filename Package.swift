@@ -129,7 +129,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(name: "vigil", dependencies: ["VigilCLI"], swiftSettings: swiftSettings),
+        // jemalloc as the daemon's malloc (see Sources/CAllocator/allocator.c); only the executable links it.
+        .target(name: "CAllocator", linkerSettings: [.linkedLibrary("jemalloc")]),
+        .executableTarget(name: "vigil", dependencies: ["VigilCLI", "CAllocator"], swiftSettings: swiftSettings),
         // `swift run -c release ParserBench`: per-parser throughput on one core.
         .executableTarget(
             name: "ParserBench", dependencies: ["VigilCore", "VigilParsers"], path: "Benchmarks/ParserBench",

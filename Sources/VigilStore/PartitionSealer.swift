@@ -184,7 +184,7 @@ final class PartitionSealer: @unchecked Sendable {
         // partition: 55 MB peak with temp_store=MEMORY, 39 MB with FILE, and no slower.
         try connection.execute("PRAGMA temp_store=FILE")
         // SQLite's sorter keeps up to a page cache's worth of each run in memory: a 4 MB cache
-        // instead of the writer's 16 MB keeps the sealer's share of the daemon's memory small
+        // instead of the writer's 8 MB keeps the sealer's share of the daemon's memory small
         // (sealing runs in the background; more, shorter runs only make it merge more).
         try connection.execute("PRAGMA cache_size=-4096")
         try connection.execute("BEGIN IMMEDIATE")

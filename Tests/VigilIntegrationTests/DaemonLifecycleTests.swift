@@ -55,6 +55,19 @@ extension Integration {
             return Int(line[range.upperBound...].prefix { $0.isNumber })
         }
 
+        #if os(Linux)
+        /// jemalloc, not glibc's malloc, serves the daemon's allocations (Sources/CAllocator).
+        @Test func theDaemonAllocatesWithJemalloc() async throws {
+            let dir = TestSupport.temporaryDirectory("vigil-allocator")
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let daemon = DaemonProcess(directory: dir)
+            try await daemon.start()
+            let maps = try String(contentsOfFile: "/proc/\(daemon.process.processIdentifier)/maps", encoding: .utf8)
+            _ = daemon.terminate()
+            #expect(maps.contains("libjemalloc"))
+        }
+        #endif
+
         @Test func queryAndTailCommandsReadTheDaemon() async throws {
             let dir = TestSupport.temporaryDirectory("vigil-cli")
             defer { try? FileManager.default.removeItem(atPath: dir) }
