@@ -118,7 +118,9 @@ public final class EventWriter: @unchecked Sendable {
     /// Touched only on `afterCommit`.
     private var lastTrim = DispatchTime.now().uptimeNanoseconds
 
-    /// Hands memory freed by past batches back to the system: once a second while the queue is
+    /// Hands memory freed by past batches back to the system when glibc's malloc serves the process
+    /// (the test binaries; the daemon links jemalloc, which returns freed pages by itself and leaves
+    /// glibc's arenas empty, so this costs it next to nothing): once a second while the queue is
     /// empty, every ten seconds under constant load. Batches are allocated on the producers' malloc
     /// arenas and freed here, which leaves glibc holding tens of megabytes per arena after a burst
     /// unless it is asked to trim. Under load each trim costs page faults when the memory is taken
