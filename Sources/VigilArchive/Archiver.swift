@@ -31,10 +31,12 @@ public actor Archiver {
     /// they yield the cores to ingest and catch up when it ends (events are safe in the store from
     /// their commit on)...
     private static let background = BackgroundThread(name: "vigil-archive-io")
-    /// ...unless the archive has fallen more than `catchUpEvents` behind the store: then they run
-    /// here, at catch-up priority, so a burst that never ends cannot stall the archive.
+    /// ...unless the oldest event not archived yet was received more than `catchUpSeconds` ago: then
+    /// they run here, at catch-up priority, so a burst that never ends cannot stall the archive. (An
+    /// archive some minutes behind harms nothing: segments stay open for up to `segment_age` anyway,
+    /// and retention only purges what is archived.)
     private static let catchUp = BackgroundThread(name: "vigil-archive-catch-up", priority: .catchUp)
-    static let catchUpEvents: Int64 = 4_000_000
+    static let catchUpSeconds: Int64 = 600
     /// Whether this pass runs on `catchUp`; decided at the start of each pass.
     private var behind = false
 
@@ -96,8 +98,7 @@ public actor Archiver {
     public var archivedThrough: Int64 { segments.lastClosedSeq }
 
     private func archiveNew(now: Timestamp, report: inout Report) throws(ArchiveError) {
-        let head = (try? reader.partitions().compactMap(\.lastSeq).max()) ?? 0
-        behind = head - (segments.nextSeq - 1) > Archiver.catchUpEvents
+        behind = isBehind(now: now)
         // Stops between batches once the task is cancelled (shutdown): a backlog of millions of
         // events would otherwise hold the exit for minutes. The open segment is rebuilt from the
         // store on the next start, so nothing is lost.
@@ -133,6 +134,12 @@ public actor Archiver {
                 closedSegments.increment()
             }
         }
+    }
+
+    /// Whether the oldest event not archived yet was received more than `catchUpSeconds` before `now`.
+    func isBehind(now: Timestamp) -> Bool {
+        guard let oldest = try? reader.events(afterSeq: segments.nextSeq - 1, limit: 1).first else { return false }
+        return now.microseconds - oldest.event.received.microseconds > Archiver.catchUpSeconds * 1_000_000
     }
 
     /// Closes the open segment (fsync, read back, verify) on the background thread.

@@ -7,6 +7,7 @@ import Testing
 import Glibc
 #endif
 
+#if os(Linux)
 @Suite struct PartitionSealerTests {
     /// What a stand-in seal saw: the partition and the scheduling of the thread that sealed it.
     struct Seal: Equatable {
@@ -37,7 +38,6 @@ import Glibc
         var recorded: [Seal] { lock.withLock { seals } }
     }
 
-    #if os(Linux)
     @Test func aBacklogPastTheLimitIsSealedOldestFirstAtCatchUpPriorityWhileTheIdleThreadWaits() throws {
         // Given a sealer whose idle-priority thread is stuck in its first seal (starved by ingest)
         let recorder = Recorder()
@@ -66,5 +66,5 @@ import Glibc
         #expect(sealer.backlog == 0)
         sealer.stop()
     }
-    #endif
 }
+#endif
