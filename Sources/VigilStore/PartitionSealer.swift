@@ -43,15 +43,14 @@ final class PartitionSealer: @unchecked Sendable {
         self.sealFile = seal
     }
 
-    /// Call with `condition` held, after `pending` or `sealing` changed.
-    private func recordBacklog() { backlogGauge.record(pending.count + sealing) }
+    /// Partitions closed and not yet sealed (waiting or being sealed). Read with `condition` held.
+    private var unsealed: Int { pending.count + sealing }
 
-    /// Partitions closed and not yet sealed (waiting or being sealed).
-    var backlog: Int {
-        condition.lock()
-        defer { condition.unlock() }
-        return pending.count + sealing
-    }
+    /// Call with `condition` held, after `pending` or `sealing` changed.
+    private func recordBacklog() { backlogGauge.record(unsealed) }
+
+    /// `unsealed`, for callers that do not hold `condition`.
+    var backlog: Int { condition.withLock { unsealed } }
 
     func enqueue(_ path: String, summary: HourlySummary? = nil) {
         condition.lock()
