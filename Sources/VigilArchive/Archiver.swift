@@ -30,12 +30,12 @@ public actor Archiver {
     /// Reading rows, compressing and closing segments run here, at idle priority: under a burst
     /// they yield the cores to ingest and catch up when it ends (events are safe in the store from
     /// their commit on)...
-    private static let background = BackgroundThread(name: "vigil-archive-io")
+    private static let background = BackgroundThread(name: "vigil-arch-io")
     /// ...unless the oldest event not archived yet was received more than `catchUpSeconds` ago: then
     /// they run here, at catch-up priority, so a burst that never ends cannot stall the archive. (An
     /// archive some minutes behind harms nothing: segments stay open for up to `segment_age` anyway,
     /// and retention only purges what is archived.)
-    private static let catchUp = BackgroundThread(name: "vigil-archive-catch-up", priority: .catchUp)
+    private static let catchUp = BackgroundThread(name: "vigil-arch-cu", priority: .catchUp)
     static let catchUpSeconds: Int64 = 600
     /// Whether this pass runs on `catchUp`; decided at the start of each pass.
     private var behind = false

@@ -15,8 +15,10 @@ public final class BlockingThreadExecutor: SerialExecutor, @unchecked Sendable {
     private init(name: String) {
         // Not reniced like the sealer: jobs here resume tasks on the global executor, and a worker
         // thread that libdispatch creates from this thread would inherit its nice value.
-        let thread = Thread { [self] in self.loop() }
-        thread.name = name
+        let thread = Thread { [self] in
+            Thread.current.name = name  // names the OS thread (top -H, /proc)
+            self.loop()
+        }
         thread.start()
     }
 

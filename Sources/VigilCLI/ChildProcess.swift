@@ -355,8 +355,10 @@ private final class SignalRelay: @unchecked Sendable {  // mutable state guarded
         for fd in [fds.read, fds.write] where fd >= 0 { _ = fcntl(fd, F_SETFL, O_NONBLOCK) }
         readFD = fds.read
         relayWriteFD = fds.write
-        let thread = Thread { [self] in relayLoop() }
-        thread.name = "vigil-signal-relay"
+        let thread = Thread { [self] in
+            Thread.current.name = "vigil-sigrelay"  // names the OS thread (top -H, /proc)
+            relayLoop()
+        }
         thread.start()
     }
 

@@ -45,10 +45,10 @@ public final class EventWriter: @unchecked Sendable {
     public func run() async {
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             let thread = Thread { [self] in
+                Thread.current.name = "vigil-writer"  // names the OS thread (top -H, /proc): set before start, it is not
                 self.loop()
                 done.resume()
             }
-            thread.name = "vigil-writer"
             thread.start()
         }
     }

@@ -70,10 +70,10 @@ public final class BackgroundThread: @unchecked Sendable {
             condition.lock()
             if thread == nil {
                 let thread = Thread { [self] in
+                    Thread.current.name = name  // names the OS thread (top -H, /proc)
                     priority.apply()
                     loop()
                 }
-                thread.name = name
                 self.thread = thread
                 thread.start()
             }
