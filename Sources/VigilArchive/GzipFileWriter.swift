@@ -21,7 +21,7 @@ final class GzipFileWriter {
     private(set) var compressedBytes: Int64 = 0
 
     /// Creates (truncating) `path`.
-    init(path: String, level: Int32 = 6) throws(ArchiveError) {
+    init(path: String, level: Int32 = SegmentOptions.defaultCompressionLevel) throws(ArchiveError) {
         self.path = path
         guard let compressor = libdeflate_alloc_compressor(level) else {
             throw .compression(path: path, reason: "libdeflate failed to start (level \(level))")

@@ -20,13 +20,25 @@ public struct SegmentOptions: Sendable {
     /// Encrypts closed segments (AES-256-GCM) when set.
     public var cipher: SegmentCipher?
 
+    /// libdeflate's level, `compressionLevels`. Measured with libdeflate on 200 MB of this archive's
+    /// lines: level 5 compresses 220 MB/s to 12.5 % of the size, level 6 (gzip's default) 133 MB/s to
+    /// 12.2 %, level 3 280 MB/s to 13.3 %, level 1 468 MB/s to 15.7 %, level 9 44 MB/s to 11.5 %.
+    /// Archiving 1,000,000 events with `vigil archive rotate` (writing, then reading back and
+    /// verifying each segment) took 8.6–8.9 CPU-s at level 5 and 10.5–10.7 at level 6, for 130 MB
+    /// of segments instead of 127 MB.
+    public var compressionLevel: Int32
+    public static let defaultCompressionLevel: Int32 = 5
+    /// libdeflate's levels (10–12 search exhaustively: far slower for ~1 % smaller).
+    public static let compressionLevels: ClosedRange<Int32> = 1...12
+
     public init(
         maximumBytes: Int64 = 64 << 20, maximumAge: Int64 = 3600, signingKey: Curve25519.Signing.PrivateKey? = nil,
-        cipher: SegmentCipher? = nil
+        cipher: SegmentCipher? = nil, compressionLevel: Int32 = SegmentOptions.defaultCompressionLevel
     ) {
         self.maximumBytes = maximumBytes
         self.maximumAge = maximumAge
         self.cipher = cipher
+        self.compressionLevel = compressionLevel
         self.signingKeyBytes = signingKey.map { Array($0.rawRepresentation) }
     }
 }
@@ -34,12 +46,14 @@ public struct SegmentOptions: Sendable {
 extension SegmentOptions {
     /// Options with the keys read from their files (`nil` paths: unsigned, unencrypted).
     public static func load(
-        maximumBytes: Int64, maximumAge: Int64, signingKeyPath: String?, encryptionKeyPath: String?
+        maximumBytes: Int64, maximumAge: Int64, signingKeyPath: String?, encryptionKeyPath: String?,
+        compressionLevel: Int32 = SegmentOptions.defaultCompressionLevel
     ) throws(ArchiveError) -> SegmentOptions {
         SegmentOptions(
             maximumBytes: maximumBytes, maximumAge: maximumAge,
             signingKey: try signingKeyPath.map { path throws(ArchiveError) in try SigningKeys.loadPrivate(path) },
-            cipher: try encryptionKeyPath.map { path throws(ArchiveError) in try SegmentCipher.load(path) })
+            cipher: try encryptionKeyPath.map { path throws(ArchiveError) in try SegmentCipher.load(path) },
+            compressionLevel: compressionLevel)
     }
 }
 
@@ -126,7 +140,7 @@ public final class SegmentWriter {
             throw .store("expected the event with sequence number \(nextSeq) next, got \(seq)")
         }
         if open == nil {
-            let writer = try GzipFileWriter(path: directory.openPath)
+            let writer = try GzipFileWriter(path: directory.openPath, level: options.compressionLevel)
             open = OpenSegment(
                 writer: writer, firstSeq: seq, nextSeq: seq, minTime: time, maxTime: time,
                 firstPrevHash: Array(prevHash), firstHash: Array(hash), lastHash: [], opened: now)

@@ -79,7 +79,8 @@ extension VigilConfiguration.Archive {
     /// Rotation limits and the keys, loaded from their files.
     public func segmentOptions() throws(ArchiveError) -> SegmentOptions {
         try SegmentOptions.load(
-            maximumBytes: segmentSize, maximumAge: Int64(segmentAge), signingKeyPath: signingKey, encryptionKeyPath: encryptionKey)
+            maximumBytes: segmentSize, maximumAge: Int64(segmentAge), signingKeyPath: signingKey, encryptionKeyPath: encryptionKey,
+            compressionLevel: Int32(compressionLevel))
     }
 
     public func loadCipher() throws(ArchiveError) -> SegmentCipher? {

@@ -1,4 +1,5 @@
 import Foundation
+import VigilArchive
 import VigilCore
 import Yams
 
@@ -7,7 +8,7 @@ extension ConfigurationLoader {
         let m = try r.mapping(node, "archive")
         try r.allowOnly(
             m, ["enabled", "directory", "segment_size", "segment_age", "interval", "signing_key", "checkpoint_interval",
-                "encryption_key"],
+                "encryption_key", "compression_level"],
             in: "archive")
         var archive = VigilConfiguration.Archive()
         if let n = m["enabled"] { archive.enabled = try r.bool(n, "archive.enabled") }
@@ -18,6 +19,10 @@ extension ConfigurationLoader {
                 throw r.error(n, "archive.segment_size", "expected a size of at least 4KiB such as 64MiB or 1GiB, got '\(text)'")
             }
             archive.segmentSize = bytes
+        }
+        if let n = m["compression_level"] {
+            let levels = SegmentOptions.compressionLevels
+            archive.compressionLevel = try r.int(n, "archive.compression_level", min: Int(levels.lowerBound), max: Int(levels.upperBound))
         }
         if let n = m["segment_age"] { archive.segmentAge = try r.duration(n, "archive.segment_age", min: 1) }
         if let n = m["interval"] { archive.interval = try r.duration(n, "archive.interval", min: 0.1) }

@@ -1,3 +1,5 @@
+import VigilArchive
+
 extension VigilConfiguration {
     /// Segments, checkpoints and their signing key (`archive:` in the file).
     public struct Archive: Sendable, Equatable {
@@ -15,6 +17,8 @@ extension VigilConfiguration {
         public var checkpointInterval: Double = 3600
         /// AES-256-GCM key file (outside the data directory): closed segments are encrypted with it.
         public var encryptionKey: String?
+        /// libdeflate's level for segments (`SegmentOptions.compressionLevels`).
+        public var compressionLevel = Int(SegmentOptions.defaultCompressionLevel)
         public init() {}
 
         /// The archive directory, absolute once paths are resolved.

@@ -33,6 +33,23 @@ import VigilTestSupport
         NSTemporaryDirectory() + "vigil-gzip-\(getpid())-\(UInt32.random(in: 0...UInt32.max))-\(name)"
     }
 
+    /// The level reaches libdeflate: higher levels write smaller files, every level reads back whole.
+    @Test func theCompressionLevelIsApplied() throws {
+        let lines = Self.lines(20_000)
+        var sizes: [Int32: Int64] = [:]
+        for level in [1, SegmentOptions.defaultCompressionLevel, 12] {
+            let path = Self.temporaryPath("level\(level).gz")
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let writer = try GzipFileWriter(path: path, level: level)
+            for line in lines { try writer.write(line + [10]) }
+            _ = try writer.finish()
+            sizes[level] = writer.compressedBytes
+            #expect(try Self.readAll(path).lines == lines)
+        }
+        #expect(sizes[1]! > sizes[SegmentOptions.defaultCompressionLevel]!)
+        #expect(sizes[SegmentOptions.defaultCompressionLevel]! > sizes[12]!)
+    }
+
     @Test func membersAreBoundedAndZcatReadsThemAsOneStream() throws {
         let path = Self.temporaryPath("members.gz")
         defer { try? FileManager.default.removeItem(atPath: path) }
