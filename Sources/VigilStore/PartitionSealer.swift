@@ -7,39 +7,63 @@ import Metrics
 ///
 /// Sealing runs on a thread at idle priority (`BackgroundPriority.idle`): under a burst, closed
 /// partitions wait (every event in them is stored and queryable, by a scan instead of an index)
-/// and are sealed as soon as the cores have time. Should more than `catchUpBacklog` partitions wait,
-/// a second thread at `BackgroundPriority.catchUp` seals the oldest ones, so a burst that never
-/// ends cannot leave the store unindexed.
+/// and are sealed as soon as the cores have time. A partition that has waited `catchUpSeconds`
+/// since it closed, or the oldest while more than `catchUpBacklog` wait, is due: a second thread, at
+/// `BackgroundPriority.catchUp`, seals it. A seal is a series of steps, each its own transaction;
+/// the idle thread checks between them whether its partition has become due and, if so, hands the
+/// rest to the catch-up thread. So a burst that never ends leaves no partition unindexed for much
+/// longer than `catchUpSeconds`.
 final class PartitionSealer: @unchecked Sendable {
-    /// Partitions waiting beyond which sealing no longer waits for idle cores: 4,000,000 events at
-    /// the default partition size, about 40 seconds of a saturating burst on two cores.
-    static let catchUpBacklog = 8
+    /// How long a closed partition may wait for idle cores: a burst of up to a minute is absorbed
+    /// at full speed (about 7,000,000 events on two cores), a longer one shares the cores with sealing.
+    static let catchUpSeconds: TimeInterval = 60
+    /// How many closed partitions may wait (8,000,000 events at the default size): on a machine
+    /// fast enough to close them quicker than `catchUpSeconds` allows for, this bounds the scans that
+    /// a query over the waiting ones makes (about 0.2 s per partition for a value no event has).
+    static let catchUpBacklog = 16
+
+    /// A closed partition waiting to be sealed, with the writer's summary counts when it has all of them.
+    struct Waiting {
+        var path: String
+        var summary: HourlySummary?
+        var closed: Date
+    }
+
+    /// `PartitionSealer.seal`, or a stand-in in tests: seals the partition unless `yield` returns
+    /// true between two steps; returns whether it finished.
+    typealias SealFunction = @Sendable (_ path: String, _ summary: HourlySummary?, _ yield: () -> Bool) throws(StoreError) -> Bool
+
+    private let catchUpSeconds: TimeInterval
+    private let catchUpBacklog: Int
+    private let logger: Logger
+    /// Closed partitions not sealed yet, as `vigil_store_seal_backlog`.
+    private let backlogGauge = Gauge(label: "vigil_store_seal_backlog")
+    private let sealFile: SealFunction
 
     // All mutable state is guarded by `condition`.
     private let condition = NSCondition()
-    /// Partitions to seal, oldest first, with the writer's summary counts when it has all of them.
-    private var pending: [(path: String, summary: HourlySummary?)] = []
+    /// Partitions to seal, oldest first.
+    private var pending: [Waiting] = []
     /// A partition whose WAL should be checkpointed (the writer does not checkpoint itself).
     private var checkpoint: String?
     /// Seals in progress, and whether a checkpoint is.
     private var sealing = 0
     private var checkpointing = false
     private var stopped = false
-    private var idleThreadRunning = false
-    private var catchUpThreadRunning = false
-    private let logger: Logger
-    /// Closed partitions not sealed yet, as `vigil_store_seal_backlog`.
-    private let backlogGauge = Gauge(label: "vigil_store_seal_backlog")
-    /// `PartitionSealer.seal`, or a stand-in in tests.
-    private let sealFile: @Sendable (String, HourlySummary?) throws(StoreError) -> Void
+    private var threadsRunning = false
+    /// Threads started and not yet ended.
+    private var threadsToEnd = 0
 
     init(
-        logger: Logger,
-        seal: @escaping @Sendable (String, HourlySummary?) throws(StoreError) -> Void = { path, summary throws(StoreError) in
-            try PartitionSealer.seal(path, summary: summary)
+        logger: Logger, catchUpSeconds: TimeInterval = PartitionSealer.catchUpSeconds,
+        catchUpBacklog: Int = PartitionSealer.catchUpBacklog,
+        seal: @escaping SealFunction = { path, summary, yield throws(StoreError) in
+            try PartitionSealer.seal(path, summary: summary, yieldIf: yield)
         }
     ) {
         self.logger = logger
+        self.catchUpSeconds = catchUpSeconds
+        self.catchUpBacklog = catchUpBacklog
         self.sealFile = seal
     }
 
@@ -56,33 +80,38 @@ final class PartitionSealer: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         guard !stopped else { return }
-        pending.append((path, summary))
+        pending.append(Waiting(path: path, summary: summary, closed: Date()))
         recordBacklog()
         startIfNeeded()
         condition.broadcast()
     }
 
-    /// Call with `condition` held. Threads start from the caller's thread, at its priority, and
-    /// lower their own.
+    /// Starts both threads on first use. Call with `condition` held, from the writer's thread:
+    /// threads start at their creator's scheduling and can only lower their own, so neither is ever
+    /// started from the idle one. (Linux keeps 15 bytes of a thread's name and refuses longer ones.)
     private func startIfNeeded() {
-        if !idleThreadRunning {
-            idleThreadRunning = true
-            start(.idle, name: "vigil-sealer")
-        }
-        if pending.count > Self.catchUpBacklog && !catchUpThreadRunning {
-            catchUpThreadRunning = true
-            start(.catchUp, name: "vigil-sealer-catch-up")
-        }
+        guard !threadsRunning else { return }
+        threadsRunning = true
+        threadsToEnd = 2
+        start(.idle, name: "vigil-sealer")
+        start(.catchUp, name: "vigil-seal-cu")
     }
 
     private func start(_ priority: BackgroundPriority, name: String) {
         let thread = Thread { [self] in
+            Thread.current.name = name  // names the OS thread (top -H, /proc)
             priority.apply()
-            loop(priority)
+            if priority == .catchUp { catchUpLoop() } else { idleLoop() }
         }
-        thread.name = name
         thread.start()
     }
+
+    /// When a partition that closed at `closed` has waited long enough to be due.
+    private func dueByAge(_ closed: Date) -> Date { closed.addingTimeInterval(catchUpSeconds) }
+
+    /// When the oldest waiting partition is due: now if too many wait. Call with `condition` held
+    /// and `pending` not empty.
+    private var oldestDue: Date { pending.count > catchUpBacklog ? .distantPast : dueByAge(pending[0].closed) }
 
     /// Asks for a passive checkpoint of the current partition's WAL, off the writer's thread.
     func requestCheckpoint(_ path: String) {
@@ -101,63 +130,104 @@ final class PartitionSealer: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Lets the seals in progress finish, then ends the threads. Queued partitions are sealed on
-    /// next start.
+    /// Lets the seals in progress reach the end of their current step, then ends the threads.
+    /// Partitions not sealed are sealed on next start.
     func stop() {
         condition.lock()
         stopped = true
         pending.removeAll()
         checkpoint = nil
         condition.broadcast()
-        while sealing > 0 || checkpointing { condition.wait() }
+        while sealing > 0 || checkpointing || threadsToEnd > 0 { condition.wait() }
         condition.unlock()
     }
 
-    /// The idle thread seals and checkpoints whatever comes; the catch-up thread only seals the
-    /// oldest partitions while more than `catchUpBacklog` wait, then ends.
-    private func loop(_ priority: BackgroundPriority) {
+    /// Call with `condition` held when a thread's loop ends.
+    private func threadEnded() {
+        threadsToEnd -= 1
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Checkpoints whatever is asked, and seals the oldest partition that is not due yet (due ones
+    /// are the catch-up thread's), handing it over between steps once it becomes due.
+    private func idleLoop() {
+        condition.lock()
         while true {
-            condition.lock()
-            if priority == .catchUp {
-                guard !stopped, pending.count > Self.catchUpBacklog else {
-                    catchUpThreadRunning = false
-                    condition.unlock()
-                    return
+            let now = Date()
+            let next = pending.firstIndex { dueByAge($0.closed) > now }
+            if stopped {
+                threadEnded()
+                return
+            } else if let path = checkpoint {
+                checkpoint = nil
+                checkpointing = true
+                condition.unlock()
+                PartitionSealer.checkpoint(path, logger: logger)
+                condition.lock()
+                checkpointing = false
+                condition.broadcast()
+            } else if let next {
+                let partition = pending.remove(at: next)
+                let due = dueByAge(partition.closed)
+                sealing += 1
+                condition.unlock()
+                let finished = sealOne(partition) { [self] in Date() >= due || condition.withLock { stopped } }
+                condition.lock()
+                sealing -= 1
+                if !finished && !stopped {
+                    // Handed over: back in its place among the waiting, oldest first.
+                    pending.insert(partition, at: pending.firstIndex { $0.closed > partition.closed } ?? pending.endIndex)
                 }
+                recordBacklog()
+                condition.broadcast()
             } else {
-                while pending.isEmpty && checkpoint == nil && !stopped { condition.wait() }
-                if stopped {
-                    idleThreadRunning = false
-                    condition.unlock()
-                    return
-                }
-                if let path = checkpoint {
-                    checkpoint = nil
-                    checkpointing = true
-                    condition.unlock()
-                    PartitionSealer.checkpoint(path, logger: logger)
-                    condition.lock()
-                    checkpointing = false
-                    condition.broadcast()
-                    condition.unlock()
-                    continue
-                }
+                // Nothing waits, or only partitions due (the catch-up thread's): wait for a change.
+                condition.wait()
             }
-            let (path, summary) = pending.removeFirst()
+        }
+    }
+
+    /// Sleeps while the waiting partitions are within the limits, and seals the oldest whenever it
+    /// is due.
+    private func catchUpLoop() {
+        condition.lock()
+        while true {
+            if stopped {
+                threadEnded()
+                return
+            }
+            guard !pending.isEmpty else {
+                condition.wait()
+                continue
+            }
+            let due = oldestDue
+            guard due <= Date() else {
+                _ = condition.wait(until: due)
+                continue
+            }
+            let partition = pending.removeFirst()
             sealing += 1
             condition.unlock()
-            do {
-                try sealFile(path, summary)
-                logger.info("Partition sealed.", metadata: ["partition": "\(path)"])
-            } catch {
-                logger.error("Sealing a partition failed.", metadata: ["partition": "\(path)", "error": "\(error)"])
-            }
+            let finished = sealOne(partition) { [self] in condition.withLock { stopped } }
             condition.lock()
             sealing -= 1
+            if !finished && !stopped { pending.insert(partition, at: 0) }
             recordBacklog()
             condition.broadcast()
-            condition.unlock()
         }
+    }
+
+    /// Seals `partition` unless `yield` says otherwise between steps; returns whether it finished
+    /// (a failure is logged and counts as finished: the partition is sealed again on next start).
+    private func sealOne(_ partition: Waiting, yield: () -> Bool) -> Bool {
+        do {
+            guard try sealFile(partition.path, partition.summary, yield) else { return false }
+            logger.info("Partition sealed.", metadata: ["partition": "\(partition.path)"])
+        } catch {
+            logger.error("Sealing a partition failed.", metadata: ["partition": "\(partition.path)", "error": "\(error)"])
+        }
+        return true
     }
 
     /// Copies the WAL into the database file while the writer keeps appending (PASSIVE never blocks it).
@@ -171,10 +241,15 @@ final class PartitionSealer: @unchecked Sendable {
         }
     }
 
-    /// Seals one file; safe to run again on a partly sealed file.
-    /// - Parameter summary: the writer's counts of every event in the file, else `nil` (they are
-    ///   grouped from the events).
-    static func seal(_ path: String, summary: HourlySummary? = nil) throws(StoreError) {
+    /// Seals one file, step by step, each step its own transaction and safe to run again: a partly
+    /// sealed file (stopped between steps, or by a crash) is finished by sealing it again.
+    /// - Parameters:
+    ///   - summary: the writer's counts of every event in the file, else `nil` (they are grouped
+    ///     from the events).
+    ///   - yield: asked before each step; `true` stops the seal there.
+    /// - Returns: whether the file is sealed (`false`: `yield` stopped it).
+    @discardableResult
+    static func seal(_ path: String, summary: HourlySummary? = nil, yieldIf yield: () -> Bool = { false }) throws(StoreError) -> Bool {
         let connection = try SQLiteConnection(path: path)
         defer { connection.close() }
         try connection.execute(Schema.pragmas)
@@ -186,11 +261,12 @@ final class PartitionSealer: @unchecked Sendable {
         // instead of the writer's 8 MB keeps the sealer's share of the daemon's memory small
         // (sealing runs in the background; more, shorter runs only make it merge more).
         try connection.execute("PRAGMA cache_size=-4096")
-        try connection.execute("BEGIN IMMEDIATE")
-        do {
-            try connection.execute(Schema.sealIndexes)
-            try connection.execute("DROP TABLE IF EXISTS " + Schema.ftsTable)
-            try connection.execute(Schema.sealFullText)
+        for step in Schema.sealSteps {
+            if yield() { return false }
+            try transaction(connection) { () throws(StoreError) in try connection.execute(step) }
+        }
+        if yield() { return false }
+        try transaction(connection) { () throws(StoreError) in
             try connection.execute(Schema.sealSummaryTable)
             if let summary {
                 try summary.insert(into: connection)
@@ -199,11 +275,19 @@ final class PartitionSealer: @unchecked Sendable {
             }
             try connection.execute(Schema.sealSummaryIndex)
             try connection.execute("INSERT OR REPLACE INTO partition_meta VALUES ('state', 'sealed')")
+        }
+        try connection.execute("PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);")
+        return true
+    }
+
+    private static func transaction(_ connection: SQLiteConnection, _ body: () throws(StoreError) -> Void) throws(StoreError) {
+        try connection.execute("BEGIN IMMEDIATE")
+        do {
+            try body()
             try connection.execute("COMMIT")
         } catch {
             try? connection.execute("ROLLBACK")
             throw error
         }
-        try connection.execute("PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);")
     }
 }
