@@ -86,11 +86,17 @@ public final class StoreWriter {
     /// WAL size past which a background checkpoint is requested.
     static let checkpointBytes: Int64 = 32 << 20
 
+    /// Builds the new partition under a name readers do not list and renames it into place: a
+    /// query or the archiver listing the directory meanwhile never opens a file without its tables.
     private static func create(number: Int, in directory: String) throws(StoreError) -> PartitionInfo {
         let path = directory + "/" + PartitionInfo.fileName(number: number)
-        let connection = try open(path)
+        let building = path + ".new"
+        for leftover in [building, building + "-wal", building + "-shm"] { unlink(leftover) }
+        let connection = try open(building)
         try connection.execute("INSERT OR REPLACE INTO partition_meta VALUES ('state', 'current')")
+        // Closing the last connection checkpoints and removes the WAL: the file is whole on its own.
         connection.close()
+        guard rename(building, path) == 0 else { throw .io(path: path, reason: String(cString: strerror(errno))) }
         return PartitionInfo(number: number, path: path, state: .current)
     }
 

@@ -69,6 +69,67 @@ import VigilStore
         writer.close()
     }
 
+    @Test func readersNeverSeeAPartitionBeingCreated() throws {
+        // Given a writer that opens a new partition every 20 events
+        let dir = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let writer = try StoreWriter(
+            directory: dir, options: StoreOptions(partitionEvents: 20), logger: Logger(label: "test"), now: Self.base)
+        var chain = HashChain()
+        var ids = EventIDGenerator()
+        // When a reader lists the partitions and counts the events over and over meanwhile
+        let done = StopFlag()
+        let failures = ErrorList()
+        let readerThread = Thread {
+            let reader = StoreReader(directory: dir)
+            while !done.isSet {
+                do {
+                    _ = try reader.partitions()
+                    _ = try reader.count()
+                } catch {
+                    failures.append("\(error)")
+                }
+            }
+            done.acknowledge()
+        }
+        readerThread.start()
+        for batch in 0..<100 {
+            try writer.append(Self.events(20, from: batch * 20, chain: &chain, ids: &ids), now: Self.base)
+        }
+        done.setAndWait()
+        // Then every read succeeds: no partition without its tables is ever listed
+        #expect(failures.all.isEmpty, "\(failures.all.prefix(3))")
+        #expect(try StoreReader(directory: dir).count() == 2000)
+        writer.close()
+    }
+
+    /// A flag the test sets and the reader thread acknowledges.
+    final class StopFlag: @unchecked Sendable {
+        private let condition = NSCondition()
+        private var set = false
+        private var acknowledged = false
+        var isSet: Bool { condition.withLock { set } }
+        func acknowledge() {
+            condition.withLock {
+                acknowledged = true
+                condition.broadcast()
+            }
+        }
+        func setAndWait() {
+            condition.lock()
+            set = true
+            while !acknowledged { condition.wait() }
+            condition.unlock()
+        }
+    }
+
+    final class ErrorList: @unchecked Sendable {
+        private let lock = NSLock()
+        private var errors: [String] = []
+        func append(_ error: String) { lock.withLock { errors.append(error) } }
+        var all: [String] { lock.withLock { errors } }
+    }
+
     @Test func sealedSummariesCountEveryEventWhetherTheWriterOrSQLCountedThem() throws {
         // Given events over many hours, each summary column sometimes missing
         let dir = Self.temporaryDirectory()
