@@ -142,7 +142,7 @@ final class PartitionSealer: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Call with `condition` held when a thread's loop ends.
+    /// Call with `condition` held when a thread's loop ends; releases it.
     private func threadEnded() {
         threadsToEnd -= 1
         condition.broadcast()
@@ -246,7 +246,7 @@ final class PartitionSealer: @unchecked Sendable {
     /// - Parameters:
     ///   - summary: the writer's counts of every event in the file, else `nil` (they are grouped
     ///     from the events).
-    ///   - yield: asked before each step; `true` stops the seal there.
+    ///   - yield: asked before each index and the full-text index; `true` stops the seal there.
     /// - Returns: whether the file is sealed (`false`: `yield` stopped it).
     @discardableResult
     static func seal(_ path: String, summary: HourlySummary? = nil, yieldIf yield: () -> Bool = { false }) throws(StoreError) -> Bool {
@@ -265,7 +265,8 @@ final class PartitionSealer: @unchecked Sendable {
             if yield() { return false }
             try transaction(connection) { () throws(StoreError) in try connection.execute(step) }
         }
-        if yield() { return false }
+        // The summaries take milliseconds: not worth a stop (and the full-text step before them
+        // starts by dropping what an earlier run built, so it is best not run twice).
         try transaction(connection) { () throws(StoreError) in
             try connection.execute(Schema.sealSummaryTable)
             if let summary {
