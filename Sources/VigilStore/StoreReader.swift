@@ -100,7 +100,9 @@ public final class StoreReader: Sendable {
             let path = directory + "/" + name
             let cached: CachedPartition
             var status = stat()
-            let inode = stat(path, &status) == 0 ? UInt64(status.st_ino) : 0
+            // Retention may drop a sealed partition at any time: one gone since the listing is skipped.
+            guard stat(path, &status) == 0 else { continue }
+            let inode = UInt64(status.st_ino)
             if let existing = cache.withLock({ $0[path] }), existing.inode == inode {
                 cached = existing
                 if cached.info.state != .sealed {
@@ -109,7 +111,13 @@ public final class StoreReader: Sendable {
                     if memoryMapped && info.state == .sealed { cached.connection.mapForReading() }
                 }
             } else {
-                let connection = try SQLiteConnection(path: path, readOnly: true, shared: shared)
+                let connection: SQLiteConnection
+                do {
+                    connection = try SQLiteConnection(path: path, readOnly: true, shared: shared)
+                } catch {
+                    if stat(path, &status) != 0 { continue }
+                    throw error
+                }
                 let info = try PartitionDirectory.read(number: number, path: path, connection: connection)
                 if memoryMapped && info.state == .sealed { connection.mapForReading() }
                 cached = CachedPartition(connection: connection, info: info, inode: inode)

@@ -103,6 +103,45 @@ import VigilStore
         writer.close()
     }
 
+    @Test func readersSkipPartitionsThatRetentionDropsMeanwhile() throws {
+        // Given 100 sealed partitions of 10 events and 5 events in the current one
+        let dir = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let writer = try StoreWriter(
+            directory: dir, options: StoreOptions(partitionEvents: 10), logger: Logger(label: "test"), now: Self.base)
+        var chain = HashChain()
+        var ids = EventIDGenerator()
+        for batch in 0..<100 {
+            try writer.append(Self.events(10, from: batch * 10, chain: &chain, ids: &ids), now: Self.base)
+        }
+        try writer.append(Self.events(5, from: 1000, chain: &chain, ids: &ids), now: Self.base)
+        writer.waitForSealing()
+        // When a reader lists and counts over and over while the sealed partitions are dropped one by one
+        let done = StopFlag()
+        let failures = ErrorList()
+        let readerThread = Thread {
+            let reader = StoreReader(directory: dir)
+            while !done.isSet {
+                do {
+                    _ = try reader.count()
+                } catch {
+                    failures.append("\(error)")
+                }
+            }
+            done.acknowledge()
+        }
+        readerThread.start()
+        for partition in try StoreReader(directory: dir).partitions() where partition.state == .sealed {
+            try PartitionMaintenance.drop(partition)
+            Thread.sleep(forTimeInterval: 0.001)
+        }
+        done.setAndWait()
+        // Then no read fails, and what is left is the current partition
+        #expect(failures.all.isEmpty, "\(failures.all.prefix(3))")
+        #expect(try StoreReader(directory: dir).count() == 5)
+        writer.close()
+    }
+
     /// A flag the test sets and the reader thread acknowledges.
     final class StopFlag: @unchecked Sendable {
         private let condition = NSCondition()
