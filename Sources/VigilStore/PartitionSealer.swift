@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Metrics
+import Synchronization
 
 /// Builds a closed partition's indexes, full-text index and hourly summaries in bulk, off the
 /// ingest path.
@@ -26,7 +27,8 @@ final class PartitionSealer: @unchecked Sendable {
     struct Waiting {
         var path: String
         var summary: HourlySummary?
-        var closed: Date
+        /// `clock` when it closed.
+        var closed: TimeInterval
     }
 
     /// `PartitionSealer.seal`, or a stand-in in tests: seals the partition unless `yield` returns
@@ -35,6 +37,11 @@ final class PartitionSealer: @unchecked Sendable {
 
     private let catchUpSeconds: TimeInterval
     private let catchUpBacklog: Int
+    /// Seconds on a clock that never steps (a wall clock set back would hold sealing for as long).
+    private let clock: @Sendable () -> TimeInterval
+    /// `stopped`, read between seal steps without the lock: the idle thread can be preempted while
+    /// it holds one, and the writer takes the same lock to enqueue.
+    private let stopRequested = Atomic<Bool>(false)
     private let logger: Logger
     /// Closed partitions not sealed yet, as `vigil_store_seal_backlog`.
     private let backlogGauge = Gauge(label: "vigil_store_seal_backlog")
@@ -57,6 +64,7 @@ final class PartitionSealer: @unchecked Sendable {
     init(
         logger: Logger, catchUpSeconds: TimeInterval = PartitionSealer.catchUpSeconds,
         catchUpBacklog: Int = PartitionSealer.catchUpBacklog,
+        clock: @escaping @Sendable () -> TimeInterval = { ProcessInfo.processInfo.systemUptime },
         seal: @escaping SealFunction = { path, summary, yield throws(StoreError) in
             try PartitionSealer.seal(path, summary: summary, yieldIf: yield)
         }
@@ -64,6 +72,7 @@ final class PartitionSealer: @unchecked Sendable {
         self.logger = logger
         self.catchUpSeconds = catchUpSeconds
         self.catchUpBacklog = catchUpBacklog
+        self.clock = clock
         self.sealFile = seal
     }
 
@@ -80,7 +89,7 @@ final class PartitionSealer: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         guard !stopped else { return }
-        pending.append(Waiting(path: path, summary: summary, closed: Date()))
+        pending.append(Waiting(path: path, summary: summary, closed: clock()))
         recordBacklog()
         startIfNeeded()
         condition.broadcast()
@@ -106,12 +115,12 @@ final class PartitionSealer: @unchecked Sendable {
         thread.start()
     }
 
-    /// When a partition that closed at `closed` has waited long enough to be due.
-    private func dueByAge(_ closed: Date) -> Date { closed.addingTimeInterval(catchUpSeconds) }
+    /// When (on `clock`) a partition that closed at `closed` has waited long enough to be due.
+    private func dueByAge(_ closed: TimeInterval) -> TimeInterval { closed + catchUpSeconds }
 
     /// When the oldest waiting partition is due: now if too many wait. Call with `condition` held
     /// and `pending` not empty.
-    private var oldestDue: Date { pending.count > catchUpBacklog ? .distantPast : dueByAge(pending[0].closed) }
+    private var oldestDue: TimeInterval { pending.count > catchUpBacklog ? -.infinity : dueByAge(pending[0].closed) }
 
     /// Asks for a passive checkpoint of the current partition's WAL, off the writer's thread.
     func requestCheckpoint(_ path: String) {
@@ -135,6 +144,7 @@ final class PartitionSealer: @unchecked Sendable {
     func stop() {
         condition.lock()
         stopped = true
+        stopRequested.store(true, ordering: .relaxed)
         pending.removeAll()
         checkpoint = nil
         condition.broadcast()
@@ -154,8 +164,10 @@ final class PartitionSealer: @unchecked Sendable {
     private func idleLoop() {
         condition.lock()
         while true {
-            let now = Date()
-            let next = pending.firstIndex { dueByAge($0.closed) > now }
+            let now = clock()
+            // Past the backlog limit the oldest is due whatever its age.
+            let first = pending.count > catchUpBacklog ? 1 : 0
+            let next = pending.indices.dropFirst(first).first { dueByAge(pending[$0].closed) > now }
             if stopped {
                 threadEnded()
                 return
@@ -172,7 +184,7 @@ final class PartitionSealer: @unchecked Sendable {
                 let due = dueByAge(partition.closed)
                 sealing += 1
                 condition.unlock()
-                let finished = sealOne(partition) { [self] in Date() >= due || condition.withLock { stopped } }
+                let finished = sealOne(partition) { [self] in clock() >= due || stopRequested.load(ordering: .relaxed) }
                 condition.lock()
                 sealing -= 1
                 if !finished && !stopped {
@@ -201,15 +213,16 @@ final class PartitionSealer: @unchecked Sendable {
                 condition.wait()
                 continue
             }
-            let due = oldestDue
-            guard due <= Date() else {
-                _ = condition.wait(until: due)
+            let wait = oldestDue - clock()
+            guard wait <= 0 else {
+                // At most a second at a time: `wait(until:)` counts on the wall clock, which may step.
+                _ = condition.wait(until: Date(timeIntervalSinceNow: min(wait, 1)))
                 continue
             }
             let partition = pending.removeFirst()
             sealing += 1
             condition.unlock()
-            let finished = sealOne(partition) { [self] in condition.withLock { stopped } }
+            let finished = sealOne(partition) { [self] in stopRequested.load(ordering: .relaxed) }
             condition.lock()
             sealing -= 1
             if !finished && !stopped { pending.insert(partition, at: 0) }

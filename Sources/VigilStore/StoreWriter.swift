@@ -90,12 +90,17 @@ public final class StoreWriter {
     /// query or the archiver listing the directory meanwhile never opens a file without its tables.
     private static func create(number: Int, in directory: String) throws(StoreError) -> PartitionInfo {
         let path = directory + "/" + PartitionInfo.fileName(number: number)
+        guard access(path, F_OK) != 0 else { throw .corrupt(path: path, reason: "a partition with this number exists already") }
         let building = path + ".new"
         for leftover in [building, building + "-wal", building + "-shm"] { unlink(leftover) }
         let connection = try open(building)
         try connection.execute("INSERT OR REPLACE INTO partition_meta VALUES ('state', 'current')")
-        // Closing the last connection checkpoints and removes the WAL: the file is whole on its own.
+        try connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        // Closing the last connection removes the (empty) WAL: the file is whole on its own.
         connection.close()
+        guard access(building + "-wal", F_OK) != 0 else {
+            throw .io(path: building, reason: "its write-ahead log was not folded into it")
+        }
         guard rename(building, path) == 0 else { throw .io(path: path, reason: String(cString: strerror(errno))) }
         return PartitionInfo(number: number, path: path, state: .current)
     }

@@ -10,6 +10,8 @@ import Glibc
 #if os(Linux)
 @Suite struct PartitionSealerTests {
     static let schedIdle: Int32 = 5
+    /// The test runner's own nice value: threads start with it; catch-up ones raise it to 10.
+    static let baseNice = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
 
     /// What a stand-in seal did: the partition, the scheduling of the thread that ran it, and
     /// whether it finished or handed the partition over.
@@ -20,10 +22,20 @@ import Glibc
         var finished = true
 
         static func idle(_ path: String, finished: Bool = true) -> Seal {
-            Seal(path: path, policy: PartitionSealerTests.schedIdle, nice: 0, finished: finished)
+            Seal(path: path, policy: PartitionSealerTests.schedIdle, nice: baseNice, finished: finished)
         }
 
-        static func catchUp(_ path: String) -> Seal { Seal(path: path, policy: SCHED_OTHER, nice: BackgroundPriority.niceIncrement) }
+        static func catchUp(_ path: String) -> Seal {
+            Seal(path: path, policy: SCHED_OTHER, nice: max(baseNice, BackgroundPriority.niceIncrement))
+        }
+    }
+
+    /// A clock the test moves by hand.
+    final class ManualClock: @unchecked Sendable {
+        private let lock = NSLock()
+        private var now: TimeInterval = 1000
+        func read() -> TimeInterval { lock.withLock { now } }
+        func advance(_ seconds: TimeInterval) { lock.withLock { now += seconds } }
     }
 
     final class Recorder: @unchecked Sendable {
@@ -31,9 +43,12 @@ import Glibc
         private var seals: [Seal] = []
         private var started = 0
         /// The first seal blocks until this is signalled, as if ingest kept every core busy, then asks
-        /// whether to go on (as a real seal does between steps).
+        /// whether to go on (as a real seal does between steps): once, or until told to stop.
         let release = DispatchSemaphore(value: 0)
         let firstStarted = DispatchSemaphore(value: 0)
+        let firstWaitsForStop: Bool
+
+        init(firstWaitsForStop: Bool = false) { self.firstWaitsForStop = firstWaitsForStop }
 
         func seal(_ path: String, yield: () -> Bool) -> Bool {
             let policy = sched_getscheduler(0)
@@ -42,11 +57,17 @@ import Glibc
                 started += 1
                 return started == 1
             }
+            var finished = true
             if first {
                 firstStarted.signal()
                 release.wait()
+                finished = !yield()
+                let deadline = Date().addingTimeInterval(10)
+                while firstWaitsForStop && finished && Date() < deadline {
+                    Thread.sleep(forTimeInterval: 0.01)
+                    finished = !yield()
+                }
             }
-            let finished = !yield()
             lock.withLock { seals.append(Seal(path: path, policy: policy, nice: nice, finished: finished)) }
             return finished
         }
@@ -59,16 +80,25 @@ import Glibc
         }
     }
 
-    static func sealer(_ recorder: Recorder, catchUpSeconds: TimeInterval, catchUpBacklog: Int) -> PartitionSealer {
-        PartitionSealer(logger: Logger(label: "test"), catchUpSeconds: catchUpSeconds, catchUpBacklog: catchUpBacklog) {
-            path, _, yield in recorder.seal(path, yield: yield)
-        }
+    static func sealer(
+        _ recorder: Recorder, catchUpSeconds: TimeInterval = 60, catchUpBacklog: Int = 100, clock: ManualClock = ManualClock()
+    ) -> PartitionSealer {
+        PartitionSealer(
+            logger: Logger(label: "test"), catchUpSeconds: catchUpSeconds, catchUpBacklog: catchUpBacklog, clock: clock.read
+        ) { path, _, yield in recorder.seal(path, yield: yield) }
+    }
+
+    /// Polls `sealer.backlog` (a seal's end is recorded just after the stand-in returns).
+    static func backlog(of sealer: PartitionSealer, becomes expected: Int) -> Int {
+        let deadline = Date().addingTimeInterval(10)
+        while sealer.backlog != expected && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        return sealer.backlog
     }
 
     @Test func pastTheBacklogLimitTheOldestAreSealedAtCatchUpPriorityWhileTheIdleThreadIsStarved() throws {
         // Given a sealer whose idle-priority thread is stuck in its first seal (starved by ingest)
         let recorder = Recorder()
-        let sealer = Self.sealer(recorder, catchUpSeconds: 3600, catchUpBacklog: 3)
+        let sealer = Self.sealer(recorder, catchUpBacklog: 3)
         sealer.enqueue("p0")
         recorder.firstStarted.wait()
         // When more partitions close than the limit lets wait
@@ -76,9 +106,8 @@ import Glibc
         for path in waiting { sealer.enqueue(path) }
         // Then a catch-up thread seals the oldest ones until no more than the limit wait
         recorder.wait(for: 2)
-        Thread.sleep(forTimeInterval: 0.1)
+        #expect(Self.backlog(of: sealer, becomes: 4) == 4)
         #expect(recorder.recorded == [.catchUp("p1"), .catchUp("p2")])
-        #expect(sealer.backlog == 4)
         // And once the idle thread gets the cores back, it seals the rest, each once, oldest first
         recorder.release.signal()
         sealer.waitUntilIdle()
@@ -90,16 +119,18 @@ import Glibc
     @Test func aPartitionThatWaitedTooLongIsSealedAtCatchUpPriority() throws {
         // Given a starved idle thread and two more partitions waiting, within the backlog limit
         let recorder = Recorder()
-        let sealer = Self.sealer(recorder, catchUpSeconds: 0.5, catchUpBacklog: 100)
+        let clock = ManualClock()
+        let sealer = Self.sealer(recorder, catchUpSeconds: 60, clock: clock)
         sealer.enqueue("p0")
         recorder.firstStarted.wait()
         sealer.enqueue("p1")
         sealer.enqueue("p2")
         // Then they wait for idle cores at first...
-        Thread.sleep(forTimeInterval: 0.2)
+        Thread.sleep(forTimeInterval: 0.3)
         #expect(recorder.recorded.isEmpty)
         #expect(sealer.backlog == 3)
         // ...and are sealed at catch-up priority once they have waited `catchUpSeconds`
+        clock.advance(61)
         recorder.wait(for: 2)
         #expect(recorder.recorded == [.catchUp("p1"), .catchUp("p2")])
         // And the idle thread, back between two steps of a partition now overdue, hands it over
@@ -111,8 +142,8 @@ import Glibc
     }
 
     @Test func aSealOnTheWayIsStoppedBetweenStepsAtShutdown() throws {
-        let recorder = Recorder()
-        let sealer = Self.sealer(recorder, catchUpSeconds: 3600, catchUpBacklog: 100)
+        let recorder = Recorder(firstWaitsForStop: true)
+        let sealer = Self.sealer(recorder)
         sealer.enqueue("p0")
         recorder.firstStarted.wait()
         let stopped = DispatchSemaphore(value: 0)
@@ -120,7 +151,6 @@ import Glibc
             sealer.stop()
             stopped.signal()
         }
-        Thread.sleep(forTimeInterval: 0.1)
         recorder.release.signal()
         #expect(stopped.wait(timeout: .now() + 10) == .success)
         #expect(recorder.recorded == [.idle("p0", finished: false)])
