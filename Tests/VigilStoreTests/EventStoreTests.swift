@@ -69,15 +69,9 @@ import VigilStore
         writer.close()
     }
 
-    @Test func readersNeverSeeAPartitionBeingCreated() throws {
-        // Given a writer that opens a new partition every 20 events
-        let dir = Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let writer = try StoreWriter(
-            directory: dir, options: StoreOptions(partitionEvents: 20), logger: Logger(label: "test"), now: Self.base)
-        var chain = HashChain()
-        var ids = EventIDGenerator()
-        // When a reader lists the partitions and counts the events over and over meanwhile
+    /// Runs `body` while another thread lists the partitions and counts the events over and over;
+    /// returns the errors those reads met.
+    static func failedReads(in dir: String, while body: () throws -> Void) rethrows -> [String] {
         let done = StopFlag()
         let failures = ErrorList()
         let readerThread = Thread {
@@ -93,12 +87,27 @@ import VigilStore
             done.acknowledge()
         }
         readerThread.start()
-        for batch in 0..<100 {
-            try writer.append(Self.events(20, from: batch * 20, chain: &chain, ids: &ids), now: Self.base)
+        defer { done.setAndWait() }
+        try body()
+        return failures.all
+    }
+
+    @Test func readersNeverSeeAPartitionBeingCreated() throws {
+        // Given a writer that opens a new partition every 20 events
+        let dir = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let writer = try StoreWriter(
+            directory: dir, options: StoreOptions(partitionEvents: 20), logger: Logger(label: "test"), now: Self.base)
+        var chain = HashChain()
+        var ids = EventIDGenerator()
+        // When a reader lists the partitions and counts the events meanwhile
+        let failures = try Self.failedReads(in: dir) {
+            for batch in 0..<100 {
+                try writer.append(Self.events(20, from: batch * 20, chain: &chain, ids: &ids), now: Self.base)
+            }
         }
-        done.setAndWait()
         // Then every read succeeds: no partition without its tables is ever listed
-        #expect(failures.all.isEmpty, "\(failures.all.prefix(3))")
+        #expect(failures.isEmpty, "\(failures.prefix(3))")
         #expect(try StoreReader(directory: dir).count() == 2000)
         writer.close()
     }
@@ -116,28 +125,15 @@ import VigilStore
         }
         try writer.append(Self.events(5, from: 1000, chain: &chain, ids: &ids), now: Self.base)
         writer.waitForSealing()
-        // When a reader lists and counts over and over while the sealed partitions are dropped one by one
-        let done = StopFlag()
-        let failures = ErrorList()
-        let readerThread = Thread {
-            let reader = StoreReader(directory: dir)
-            while !done.isSet {
-                do {
-                    _ = try reader.count()
-                } catch {
-                    failures.append("\(error)")
-                }
+        // When a reader lists and counts meanwhile the sealed partitions are dropped one by one
+        let failures = try Self.failedReads(in: dir) {
+            for partition in try StoreReader(directory: dir).partitions() where partition.state == .sealed {
+                try PartitionMaintenance.drop(partition)
+                Thread.sleep(forTimeInterval: 0.001)
             }
-            done.acknowledge()
         }
-        readerThread.start()
-        for partition in try StoreReader(directory: dir).partitions() where partition.state == .sealed {
-            try PartitionMaintenance.drop(partition)
-            Thread.sleep(forTimeInterval: 0.001)
-        }
-        done.setAndWait()
         // Then no read fails, and what is left is the current partition
-        #expect(failures.all.isEmpty, "\(failures.all.prefix(3))")
+        #expect(failures.isEmpty, "\(failures.prefix(3))")
         #expect(try StoreReader(directory: dir).count() == 5)
         writer.close()
     }
