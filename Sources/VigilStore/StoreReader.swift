@@ -111,14 +111,16 @@ public final class StoreReader: Sendable {
                     if memoryMapped && info.state == .sealed { cached.connection.mapForReading() }
                 }
             } else {
+                // Once a connection has read, it keeps reading a file unlinked after; before, it fails.
                 let connection: SQLiteConnection
+                let info: PartitionInfo
                 do {
                     connection = try SQLiteConnection(path: path, readOnly: true, shared: shared)
+                    info = try PartitionDirectory.read(number: number, path: path, connection: connection)
                 } catch {
                     if stat(path, &status) != 0 { continue }
                     throw error
                 }
-                let info = try PartitionDirectory.read(number: number, path: path, connection: connection)
                 if memoryMapped && info.state == .sealed { connection.mapForReading() }
                 cached = CachedPartition(connection: connection, info: info, inode: inode)
                 cache.withLock { $0[path] = cached }
