@@ -14,10 +14,10 @@ extension Integration {
     @Suite struct AlertsEndToEndTests {
         static let packPath = TestSupport.repositoryRoot.path + "/Config/rules.d"
 
-        /// 40 failed logins from one IP within 3 minutes, as JSON lines with their own times.
-        static func bruteForce(from start: Int = 0, ip: String = "203.0.113.9") -> [String] {
+        /// 40 failed logins from one IP within 3 minutes, as JSON lines with their own times (from `base`).
+        static func bruteForce(from start: Int = 0, ip: String = "203.0.113.9", base: Int64 = 1_795_428_000_000_000) -> [String] {
             (0..<40).map { i in
-                let t = Timestamp(microseconds: 1_795_428_000_000_000 + Int64(start + i) * 4_500_000)
+                let t = Timestamp(microseconds: base + Int64(start + i) * 4_500_000)
                 return #"{"time":"\#(t.rfc3339)","user":"user\#(i % 9)","action":"login_failed","outcome":"failure","ip":"\#(ip)"}"#
             }
         }
@@ -58,7 +58,10 @@ extension Integration {
                     ]),
                 ]
             }
-            try server.send(Self.bruteForce(), to: server.tcpAddress)
+            // Timed just before now: the rule's 10-minute suppression then outlasts the test. With times
+            // long past, the engine's next tick (on the wall clock) ends it at once and notifies a
+            // summary of the 35 suppressed failures, which may overwrite the alert before it is read.
+            try server.send(Self.bruteForce(base: Timestamp.now().microseconds - 200_000_000), to: server.tcpAddress)
             let stored = await TestSupport.waitUntil { ((try? server.query("action:alert attrs.rule:failed_logins_per_ip")) ?? []).count >= 1 }
             #expect(stored)
             try await server.waitForCount(41)
