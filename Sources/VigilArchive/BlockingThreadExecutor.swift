@@ -1,4 +1,5 @@
 import Foundation
+import VigilStore
 
 /// A serial executor that runs its jobs on one thread of its own, for actors whose methods block
 /// for long stretches (SQLite reads, gzip, fsync). On a 2-core machine Swift has two cooperative
@@ -15,11 +16,7 @@ public final class BlockingThreadExecutor: SerialExecutor, @unchecked Sendable {
     private init(name: String) {
         // Not reniced like the sealer: jobs here resume tasks on the global executor, and a worker
         // thread that libdispatch creates from this thread would inherit its nice value.
-        let thread = Thread { [self] in
-            Thread.current.name = name  // names the OS thread (top -H, /proc)
-            self.loop()
-        }
-        thread.start()
+        Thread.start(named: name) { [self] in self.loop() }
     }
 
     public func enqueue(_ job: consuming ExecutorJob) {

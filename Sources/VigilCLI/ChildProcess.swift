@@ -1,4 +1,5 @@
 import Foundation
+import VigilStore
 
 #if canImport(Glibc)
 import Glibc
@@ -355,11 +356,7 @@ private final class SignalRelay: @unchecked Sendable {  // mutable state guarded
         for fd in [fds.read, fds.write] where fd >= 0 { _ = fcntl(fd, F_SETFL, O_NONBLOCK) }
         readFD = fds.read
         relayWriteFD = fds.write
-        let thread = Thread { [self] in
-            Thread.current.name = "vigil-sigrelay"  // names the OS thread (top -H, /proc)
-            relayLoop()
-        }
-        thread.start()
+        Thread.start(named: "vigil-sigrelay") { [self] in relayLoop() }
     }
 
     /// Signals the child starts with at their default disposition: SIGPIPE and the relayed ones.

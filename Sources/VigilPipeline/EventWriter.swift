@@ -44,12 +44,10 @@ public final class EventWriter: @unchecked Sendable {
     /// (or reported lost after the store kept failing through shutdown).
     public func run() async {
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            let thread = Thread { [self] in
-                Thread.current.name = "vigil-writer"  // names the OS thread (top -H, /proc): set before start, it is not
+            Thread.start(named: "vigil-writer") { [self] in
                 self.loop()
                 done.resume()
             }
-            thread.start()
         }
     }
 

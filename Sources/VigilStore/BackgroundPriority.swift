@@ -41,6 +41,20 @@ public enum BackgroundPriority: Sendable {
     }
 }
 
+extension Thread {
+    /// Starts a thread whose name the system shows (`top -H`, `/proc/PID/task/*/comm`). Foundation
+    /// passes a name to the system only when it is set from the thread itself, and Linux keeps at
+    /// most 15 bytes (a longer name is refused, and the thread keeps its creator's).
+    public static func start(named name: String, _ body: @escaping @Sendable () -> Void) {
+        precondition(name.utf8.count <= 15, "thread names are limited to 15 bytes: \(name)")
+        let thread = Thread {
+            Thread.current.name = name
+            body()
+        }
+        thread.start()
+    }
+}
+
 /// A thread at background priority that runs synchronous jobs for callers that wait for them: the
 /// archiver hands it its reading, compressing and closing, so under a burst that work yields the
 /// cores to ingest, while the archiver's own thread (whose jobs resume tasks, and so may make
@@ -53,7 +67,7 @@ public final class BackgroundThread: @unchecked Sendable {
     private let priority: BackgroundPriority
     // Guarded by `condition`.
     private let condition = NSCondition()
-    private var thread: Thread?
+    private var started = false
     private var queue: [() -> Void] = []
     private var submitted = 0
     private var completed = 0
@@ -68,14 +82,12 @@ public final class BackgroundThread: @unchecked Sendable {
         withoutActuallyEscaping(body) { body in
             let slot = Slot<T>()
             condition.lock()
-            if thread == nil {
-                let thread = Thread { [self] in
-                    Thread.current.name = name  // names the OS thread (top -H, /proc)
+            if !started {
+                started = true
+                Thread.start(named: name) { [self] in
                     priority.apply()
                     loop()
                 }
-                self.thread = thread
-                thread.start()
             }
             queue.append { slot.value = body() }
             submitted += 1

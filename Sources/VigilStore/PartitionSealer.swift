@@ -57,9 +57,8 @@ final class PartitionSealer: @unchecked Sendable {
     private var sealing = 0
     private var checkpointing = false
     private var stopped = false
-    private var threadsRunning = false
     /// Threads started and not yet ended.
-    private var threadsToEnd = 0
+    private var runningThreads = 0
 
     init(
         logger: Logger, catchUpSeconds: TimeInterval = PartitionSealer.catchUpSeconds,
@@ -97,22 +96,19 @@ final class PartitionSealer: @unchecked Sendable {
 
     /// Starts both threads on first use. Call with `condition` held, from the writer's thread:
     /// threads start at their creator's scheduling and can only lower their own, so neither is ever
-    /// started from the idle one. (Linux keeps 15 bytes of a thread's name and refuses longer ones.)
+    /// started from the idle one. (They end only once stopped, and nothing starts them after that.)
     private func startIfNeeded() {
-        guard !threadsRunning else { return }
-        threadsRunning = true
-        threadsToEnd = 2
+        guard runningThreads == 0 else { return }
+        runningThreads = 2
         start(.idle, name: "vigil-sealer")
         start(.catchUp, name: "vigil-seal-cu")
     }
 
     private func start(_ priority: BackgroundPriority, name: String) {
-        let thread = Thread { [self] in
-            Thread.current.name = name  // names the OS thread (top -H, /proc)
+        Thread.start(named: name) { [self] in
             priority.apply()
             if priority == .catchUp { catchUpLoop() } else { idleLoop() }
         }
-        thread.start()
     }
 
     /// When (on `clock`) a partition that closed at `closed` has waited long enough to be due.
@@ -139,8 +135,8 @@ final class PartitionSealer: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Lets the seals in progress reach the end of their current step, then ends the threads.
-    /// Partitions not sealed are sealed on next start.
+    /// Lets the seals in progress reach the end of their current step, then ends the threads (which
+    /// finish their seal or checkpoint first). Partitions not sealed are sealed on next start.
     func stop() {
         condition.lock()
         stopped = true
@@ -148,13 +144,13 @@ final class PartitionSealer: @unchecked Sendable {
         pending.removeAll()
         checkpoint = nil
         condition.broadcast()
-        while sealing > 0 || checkpointing || threadsToEnd > 0 { condition.wait() }
+        while runningThreads > 0 { condition.wait() }
         condition.unlock()
     }
 
     /// Call with `condition` held when a thread's loop ends; releases it.
     private func threadEnded() {
-        threadsToEnd -= 1
+        runningThreads -= 1
         condition.broadcast()
         condition.unlock()
     }
